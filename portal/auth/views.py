@@ -1,0 +1,93 @@
+"""Sign-in through Moodle, sign-out. Thin: the roster service decides who the user is."""
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlparse
+
+from authlib.integrations.base_client import OAuthError
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from requests import RequestException
+
+from ..audit import record
+from ..extensions import db
+from ..services import roster
+from ..services.moodle import MoodleError
+from . import bp
+from .oidc import MoodleIDToken, oauth
+
+log = logging.getLogger(__name__)
+
+DENIED = {"access_denied": "You chose not to let the portal use your Moodle account. "
+                           "Sign in again and choose Allow to continue."}
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only local paths: an open redirect would turn the sign-in into a phishing tool."""
+    if not target:
+        return None
+    parsed = urlparse(target)
+    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.get("/signin")
+def signin():
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next")) or url_for("home.index"))
+    return render_template("auth/signin.html", next=safe_next(request.args.get("next")))
+
+
+@bp.get("/auth/login")
+def login():
+    session["after_signin"] = safe_next(request.args.get("next"))
+    return oauth.moodle.authorize_redirect(url_for("auth.callback", _external=True))
+
+
+@bp.get("/auth/callback")
+def callback():
+    error = request.args.get("error")
+    if error:
+        message = DENIED.get(error) or f"Moodle refused the sign-in ({error})."
+        return render_template("auth/signin.html", error=message, next=session.get("after_signin")), 400
+    try:
+        token = oauth.moodle.authorize_access_token(claims_cls=MoodleIDToken)
+        claims = token.get("userinfo") or oauth.moodle.userinfo(token=token)
+    except OAuthError as exc:
+        # mismatching_state, invalid_grant (reused or expired code), bad id_token…
+        log.info("sign-in refused: %s", exc.error)
+        return render_template("auth/signin.html", next=session.get("after_signin"),
+                               error="The sign-in could not be completed (it may have expired or "
+                                     "been used already). Please sign in again."), 400
+    except (RequestException, ValueError) as exc:
+        log.warning("sign-in: Moodle unreachable: %s", type(exc).__name__)
+        return render_template("auth/signin.html", next=session.get("after_signin"),
+                               error="Moodle is not answering right now, so you cannot be signed in. "
+                                     "Please try again in a few minutes."), 503
+    try:
+        user = roster.sign_in(claims)
+    except MoodleError as exc:
+        db.session.rollback()              # nothing half-created
+        log.warning("sign-in: roster refresh failed: %s", exc)
+        return render_template("auth/signin.html", next=session.get("after_signin"),
+                               error="Moodle is not answering right now, so your courses could not be "
+                                     "loaded. Please try again in a few minutes."), 503
+    if not user.active:
+        abort(403, "Your account is suspended in Moodle.")
+    session.permanent = True
+    login_user(user)
+    record("signin", user, object_type="user", object_id=user.id)
+    db.session.commit()
+    return redirect(session.pop("after_signin", None) or url_for("home.index"))
+
+
+@bp.post("/auth/logout")
+@login_required
+def logout():
+    record("signout", current_user, object_type="user", object_id=current_user.id)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash("You are signed out of the portal (Moodle keeps its own session).", "info")
+    return redirect(url_for("auth.signin"))

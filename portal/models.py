@@ -1,0 +1,327 @@
+"""The data model (DESIGN.md, "Data model"). Constraints live in the schema, not only in code."""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Any, Optional
+
+from flask_login import UserMixin
+from sqlalchemy import (JSON, BigInteger, Boolean, CheckConstraint, Date, DateTime, Float,
+                        ForeignKey, Index, Integer, Numeric, String, Text, TypeDecorator,
+                        UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes on every database (SQLite would hand back naive ones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None:
+            if value.tzinfo is None:
+                raise ValueError("naive datetime: use aware UTC datetimes")
+            value = value.astimezone(timezone.utc)
+            if dialect.name == "sqlite":
+                value = value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value
+
+
+def _check_in(column: str, enum_cls: type[enum.Enum]) -> CheckConstraint:
+    values = ", ".join(f"'{m.value}'" for m in enum_cls)
+    return CheckConstraint(f"{column} IN ({values})", name=f"{column}_valid")
+
+
+class StrEnum(str, enum.Enum):
+    def __str__(self) -> str:
+        return self.value
+
+
+class MemberRole(StrEnum):
+    MANAGER = "manager"
+    MEMBER = "member"
+
+
+class CourseRole(StrEnum):
+    STUDENT = "student"
+    TEACHER = "teacher"            # non-editing teacher: may grade
+    EDITINGTEACHER = "editingteacher"
+
+
+class VideoStatus(StrEnum):
+    UPLOADING = "uploading"
+    PROCESSING = "processing"
+    READY = "ready"
+    ERROR = "error"
+    EXPIRED = "expired"
+    DELETED = "deleted"
+
+
+class ReviewState(StrEnum):
+    NEW = "new"
+    IN_REVIEW = "in_review"
+    APPROVED = "approved"
+    RESUBMIT = "resubmit"
+
+
+class OutboxState(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    DEAD = "dead"
+
+
+class Company(db.Model):
+    __tablename__ = "companies"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    moodle_id: Mapped[int] = mapped_column(Integer, unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    shortname: Mapped[str] = mapped_column(String(100), default="")
+    retention_days: Mapped[Optional[int]] = mapped_column(Integer)   # None: site default
+    monthly_budget_cents: Mapped[Optional[int]] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    courses: Mapped[list["Course"]] = relationship(back_populates="company")
+    __table_args__ = (
+        CheckConstraint("retention_days IS NULL OR retention_days > 0", name="retention_positive"),
+        CheckConstraint("monthly_budget_cents IS NULL OR monthly_budget_cents >= 0", name="budget_nonneg"),
+    )
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    moodle_id: Mapped[int] = mapped_column(Integer, unique=True)
+    username: Mapped[str] = mapped_column(String(100))
+    fullname: Mapped[str] = mapped_column(String(255))
+    email: Mapped[str] = mapped_column(String(255), default="")
+    is_site_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_login_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    roles_synced_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    memberships: Mapped[list["CompanyMember"]] = relationship(back_populates="user",
+                                                              cascade="all, delete-orphan")
+    enrolments: Mapped[list["Enrolment"]] = relationship(back_populates="user",
+                                                         cascade="all, delete-orphan")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses sessions of deactivated users
+        return self.active
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.username}>"
+
+
+class CompanyMember(db.Model):
+    __tablename__ = "company_members"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(20), default=MemberRole.MEMBER.value)
+    manager_type: Mapped[int] = mapped_column(Integer, default=0)  # IOMAD managertype
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    company: Mapped[Company] = relationship()
+    __table_args__ = (UniqueConstraint("user_id", "company_id"), _check_in("role", MemberRole))
+
+
+class Course(db.Model):
+    __tablename__ = "courses"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    moodle_id: Mapped[int] = mapped_column(Integer, unique=True)
+    company_id: Mapped[Optional[int]] = mapped_column(ForeignKey("companies.id", ondelete="SET NULL"),
+                                                      index=True)
+    shortname: Mapped[str] = mapped_column(String(255))
+    fullname: Mapped[str] = mapped_column(String(255))
+
+    company: Mapped[Optional[Company]] = relationship(back_populates="courses")
+    assignments: Mapped[list["Assignment"]] = relationship(back_populates="course")
+
+
+class Enrolment(db.Model):
+    __tablename__ = "enrolments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+
+    user: Mapped[User] = relationship(back_populates="enrolments")
+    course: Mapped[Course] = relationship()
+    __table_args__ = (UniqueConstraint("user_id", "course_id", "role"), _check_in("role", CourseRole))
+
+
+class Assignment(db.Model):
+    __tablename__ = "assignments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    moodle_id: Mapped[int] = mapped_column(Integer, unique=True)
+    cmid: Mapped[int] = mapped_column(Integer, unique=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    intro: Mapped[str] = mapped_column(Text, default="")
+    opens_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    due_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    cutoff_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    grade_max: Mapped[Decimal] = mapped_column(Numeric(10, 5), default=Decimal(100))
+    max_bytes: Mapped[int] = mapped_column(BigInteger)
+    max_minutes: Mapped[int] = mapped_column(Integer)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=1)
+    retention_days: Mapped[Optional[int]] = mapped_column(Integer)   # None: company or site default
+    accepted_types: Mapped[str] = mapped_column(String(255), default="video/mp4,video/quicktime,video/webm,video/x-matroska")
+
+    course: Mapped[Course] = relationship(back_populates="assignments")
+    __table_args__ = (
+        CheckConstraint("max_bytes > 0", name="max_bytes_positive"),
+        CheckConstraint("max_minutes > 0", name="max_minutes_positive"),
+        CheckConstraint("max_attempts > 0", name="max_attempts_positive"),
+        CheckConstraint("grade_max >= 0", name="grade_max_nonneg"),
+        CheckConstraint("retention_days IS NULL OR retention_days > 0", name="retention_positive"),
+    )
+
+
+class Submission(db.Model):
+    __tablename__ = "submissions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"))
+    student_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    stream_uid: Mapped[str] = mapped_column(String(64), unique=True)
+    upload_url: Mapped[Optional[str]] = mapped_column(String(1024))
+    upload_length: Mapped[int] = mapped_column(BigInteger)
+    upload_expires_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    filename: Mapped[str] = mapped_column(String(255), default="")
+    fingerprint: Mapped[str] = mapped_column(String(128), default="")
+    status: Mapped[str] = mapped_column(String(20), default=VideoStatus.UPLOADING.value, index=True)
+    error_code: Mapped[Optional[str]] = mapped_column(String(64))
+    error_message: Mapped[Optional[str]] = mapped_column(Text)
+    duration_seconds: Mapped[Optional[float]] = mapped_column(Float)
+    size_bytes: Mapped[Optional[int]] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    uploaded_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    ready_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    delete_after: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    legal_hold: Mapped[bool] = mapped_column(Boolean, default=False)
+    review_state: Mapped[str] = mapped_column(String(20), default=ReviewState.NEW.value, index=True)
+    grade: Mapped[Optional[Decimal]] = mapped_column(Numeric(10, 5))
+    feedback: Mapped[str] = mapped_column(Text, default="")
+    graded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    graded_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    first_viewed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    assignment: Mapped[Assignment] = relationship()
+    student: Mapped[User] = relationship(foreign_keys=[student_id])
+    graded_by: Mapped[Optional[User]] = relationship(foreign_keys=[graded_by_id])
+    comments: Mapped[list["Comment"]] = relationship(back_populates="submission",
+                                                     order_by="Comment.at_seconds",
+                                                     cascade="all, delete-orphan")
+
+    # Optimistic locking: an UPDATE that finds another version raises StaleDataError.
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        UniqueConstraint("assignment_id", "student_id", "attempt"),
+        _check_in("status", VideoStatus),
+        _check_in("review_state", ReviewState),
+        CheckConstraint("attempt > 0", name="attempt_positive"),
+        CheckConstraint("upload_length > 0", name="upload_length_positive"),
+        CheckConstraint("grade IS NULL OR grade >= 0", name="grade_nonneg"),
+        Index("ix_submissions_assignment_status", "assignment_id", "status"),
+    )
+
+
+class Comment(db.Model):
+    __tablename__ = "comments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    at_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    submission: Mapped[Submission] = relationship(back_populates="comments")
+    author: Mapped[Optional[User]] = relationship()
+    __table_args__ = (CheckConstraint("at_seconds >= 0", name="at_seconds_nonneg"),)
+
+
+class OutboxMessage(db.Model):
+    """A write to Moodle waiting to be sent; enqueued in the same transaction as the change."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(50))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    submission_id: Mapped[Optional[int]] = mapped_column(ForeignKey("submissions.id", ondelete="SET NULL"),
+                                                         index=True)
+    state: Mapped[str] = mapped_column(String(20), default=OutboxState.PENDING.value)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    locked_until: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    last_error: Mapped[Optional[str]] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        _check_in("state", OutboxState),
+        CheckConstraint("attempts >= 0", name="attempts_nonneg"),
+        Index("ix_outbox_due", "state", "next_attempt_at"),
+    )
+
+
+class WebhookEvent(db.Model):
+    __tablename__ = "webhook_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    body_sha256: Mapped[str] = mapped_column(String(64), unique=True)   # replay / duplicate guard
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    stream_uid: Mapped[Optional[str]] = mapped_column(String(64), index=True)
+    state: Mapped[Optional[str]] = mapped_column(String(32))   # the video state the event carried
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    processed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    error: Mapped[Optional[str]] = mapped_column(Text)
+
+
+class AuditEntry(db.Model):
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    object_type: Mapped[str] = mapped_column(String(32), default="")
+    object_id: Mapped[str] = mapped_column(String(64), default="")
+    company_id: Mapped[Optional[int]] = mapped_column(ForeignKey("companies.id", ondelete="SET NULL"),
+                                                      index=True)
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    actor: Mapped[Optional[User]] = relationship()
+
+
+class UsageDay(db.Model):
+    """Minutes stored and delivered per course and day: the input of every cost figure.
+    Per course rather than per company (DESIGN's first cut), so cost rolls up to both."""
+
+    __tablename__ = "usage"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    minutes_stored: Mapped[float] = mapped_column(Float, default=0.0)
+    minutes_delivered: Mapped[float] = mapped_column(Float, default=0.0)
+    __table_args__ = (
+        UniqueConstraint("course_id", "day"),
+        CheckConstraint("minutes_stored >= 0 AND minutes_delivered >= 0", name="minutes_nonneg"),
+    )

@@ -1,0 +1,219 @@
+"""Who a user is, according to Moodle: courses and roles, IOMAD companies and manager rights.
+
+Moodle is the only source of roles. Each sync replaces what the portal knew about a user with what
+Moodle says now, so a role removed in Moodle is removed here. Roles are decided by capability
+(mod/assign:grade, mod/assign:submit), not by role names, which sites rename.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import Any, Iterable, Mapping
+
+from flask import current_app
+from sqlalchemy import delete, select
+
+from ..extensions import db
+from ..models import (Assignment, Company, CompanyMember, Course, CourseRole, Enrolment, MemberRole,
+                      User, utcnow)
+from .moodle import MoodleClient, MoodleRejected
+
+log = logging.getLogger(__name__)
+
+GRADE_CAP = "mod/assign:grade"
+SUBMIT_CAP = "mod/assign:submit"
+IOMAD_MANAGER_TYPES = {1, 2}      # company manager, department manager (4 = reporter: no access)
+
+
+def moodle_client() -> MoodleClient:
+    s = current_app.config["SETTINGS"]
+    return MoodleClient(s.moodle_url, s.moodle_service_token)
+
+
+@dataclass
+class CourseRoster:
+    """The graders and students of one course, fetched once per sync."""
+    graders: dict[int, str] = field(default_factory=dict)     # moodle user id -> role
+    students: dict[int, Mapping[str, Any]] = field(default_factory=dict)
+
+
+class Roster:
+    def __init__(self, moodle: MoodleClient):
+        self.moodle = moodle
+        self._courses: dict[int, CourseRoster] = {}
+
+    # --- fetch ------------------------------------------------------------------------------
+    def course_roster(self, course_moodle_id: int) -> CourseRoster:
+        if course_moodle_id not in self._courses:
+            roster = CourseRoster()
+            for u in self.moodle.enrolled_users(course_moodle_id, withcapability=GRADE_CAP,
+                                                userfields="id,fullname,roles"):
+                shortnames = {r.get("shortname") for r in u.get("roles") or []}
+                roster.graders[u["id"]] = (CourseRole.EDITINGTEACHER.value
+                                           if "editingteacher" in shortnames else CourseRole.TEACHER.value)
+            for u in self.moodle.enrolled_users(course_moodle_id, withcapability=SUBMIT_CAP,
+                                                userfields="id,username,fullname,email"):
+                if u["id"] not in roster.graders:
+                    roster.students[u["id"]] = u
+            self._courses[course_moodle_id] = roster
+        return self._courses[course_moodle_id]
+
+    def user_context(self, moodle_user_id: int) -> Mapping[str, Any]:
+        """Companies with manager type, from the companion plugin; core IOMAD as a fallback."""
+        try:
+            return self.moodle.user_context(moodle_user_id)
+        except MoodleRejected as exc:
+            log.info("companion plugin unavailable (%s): falling back to IOMAD functions", exc.errorcode)
+        try:
+            companies = self.moodle.user_companies(moodle_user_id)
+        except MoodleRejected as exc:   # broken in IOMAD 4.x for company members (contract)
+            log.info("get_user_companies failed (%s): no company memberships", exc.errorcode)
+            companies = []
+        return {"userid": moodle_user_id, "issiteadmin": False, "iomad": bool(companies),
+                "companies": [{"companyid": c["id"], "name": c["name"], "shortname": "",
+                               "managertype": 0} for c in companies]}
+
+    # --- store ------------------------------------------------------------------------------
+    def upsert_user(self, moodle_id: int, *, username: str = "", fullname: str = "",
+                    email: str = "") -> User:
+        user = db.session.scalar(select(User).where(User.moodle_id == moodle_id))
+        if user is None:
+            user = User(moodle_id=moodle_id, username=username or str(moodle_id),
+                        fullname=fullname or username or f"Moodle user {moodle_id}", email=email)
+            db.session.add(user)
+        else:
+            user.username = username or user.username
+            user.fullname = fullname or user.fullname
+            user.email = email or user.email
+        return user
+
+    def upsert_company(self, c: Mapping[str, Any]) -> Company:
+        company = db.session.scalar(select(Company).where(Company.moodle_id == c["companyid"]))
+        if company is None:
+            company = Company(moodle_id=c["companyid"], name=c.get("name") or "", shortname="")
+            db.session.add(company)
+        company.name = c.get("name") or company.name
+        company.shortname = c.get("shortname") or company.shortname
+        return company
+
+    def upsert_course(self, c: Mapping[str, Any], company: Company | None = None) -> Course:
+        course = db.session.scalar(select(Course).where(Course.moodle_id == c["id"]))
+        if course is None:
+            course = Course(moodle_id=c["id"], shortname=c.get("shortname", ""), fullname=c.get("fullname", ""))
+            db.session.add(course)
+        course.shortname = c.get("shortname") or course.shortname
+        course.fullname = c.get("fullname") or course.fullname
+        if company is not None:
+            course.company = company
+        return course
+
+    def sync_assignments(self, courses: Iterable[Course]) -> None:
+        by_moodle_id = {c.moodle_id: c for c in courses}
+        if not by_moodle_id:
+            return
+        settings = current_app.config["SETTINGS"]
+        answer = self.moodle.assignments(sorted(by_moodle_id))
+        for c in answer.get("courses", []):
+            course = by_moodle_id.get(c["id"])
+            for a in c.get("assignments", []):
+                if course is None or not is_video_assignment(a, settings.base_url):
+                    continue
+                row = db.session.scalar(select(Assignment).where(Assignment.moodle_id == a["id"]))
+                if row is None:
+                    row = Assignment(moodle_id=a["id"], cmid=a["cmid"], course=course)
+                    db.session.add(row)
+                apply_assignment(row, a, settings)
+
+    def sync_user(self, user: User) -> User:
+        """Replace the user's companies, courses and roles with Moodle's current answer."""
+        ctx = self.user_context(user.moodle_id)
+        user.is_site_admin = bool(ctx.get("issiteadmin"))
+        company_ids = []
+        courses_by_company: dict[int, Company] = {}
+        db.session.execute(delete(CompanyMember).where(CompanyMember.user_id == user.id))
+        for c in ctx.get("companies", []):
+            if c.get("suspended"):
+                continue
+            company = self.upsert_company(c)
+            db.session.flush()
+            company_ids.append(company.id)
+            manager = int(c.get("managertype") or 0) in IOMAD_MANAGER_TYPES
+            db.session.add(CompanyMember(user_id=user.id, company_id=company.id,
+                                         role=(MemberRole.MANAGER if manager else MemberRole.MEMBER).value,
+                                         manager_type=int(c.get("managertype") or 0)))
+            if manager or user.is_site_admin:
+                for cc in self.moodle.company_courses(c["companyid"]):
+                    courses_by_company[cc["id"]] = company
+        courses = []
+        for c in self.moodle.users_courses(user.moodle_id):
+            courses.append(self.upsert_course(c, courses_by_company.get(c["id"])))
+        for moodle_course_id, company in courses_by_company.items():
+            course = db.session.scalar(select(Course).where(Course.moodle_id == moodle_course_id))
+            if course is not None:
+                course.company = company
+        db.session.flush()
+        db.session.execute(delete(Enrolment).where(Enrolment.user_id == user.id))
+        for course in courses:
+            roster = self.course_roster(course.moodle_id)
+            if user.moodle_id in roster.graders:
+                db.session.add(Enrolment(user_id=user.id, course_id=course.id,
+                                         role=roster.graders[user.moodle_id]))
+            elif user.moodle_id in roster.students:
+                db.session.add(Enrolment(user_id=user.id, course_id=course.id,
+                                         role=CourseRole.STUDENT.value))
+        self.sync_assignments(courses)
+        user.roles_synced_at = utcnow()
+        return user
+
+
+def is_video_assignment(a: Mapping[str, Any], portal_url: str) -> bool:
+    """An assignment is the portal's when the companion plugin is enabled on it, or, where the
+    plugin is not installed, when its description links to the portal."""
+    for cfg in a.get("configs", []):
+        if (cfg.get("plugin") == "streamportal" and cfg.get("subtype") == "assignsubmission"
+                and cfg.get("name") == "enabled"):
+            return str(cfg.get("value")) == "1"
+    return f"{portal_url}/a/{a.get('cmid')}" in (a.get("intro") or "")
+
+
+def _plugin_config(a: Mapping[str, Any], name: str) -> str | None:
+    for cfg in a.get("configs", []):
+        if cfg.get("plugin") == "streamportal" and cfg.get("name") == name:
+            return str(cfg.get("value"))
+    return None
+
+
+def _ts(value: Any) -> datetime | None:
+    return datetime.fromtimestamp(int(value), timezone.utc) if value else None
+
+
+def apply_assignment(row: Assignment, a: Mapping[str, Any], settings) -> None:
+    row.cmid = a["cmid"]
+    row.name = a.get("name", row.name or "")
+    row.intro = re.sub(r"<[^>]+>", " ", a.get("intro") or "").strip()
+    row.opens_at = _ts(a.get("allowsubmissionsfromdate"))
+    row.due_at = _ts(a.get("duedate"))
+    row.cutoff_at = _ts(a.get("cutoffdate"))
+    row.grade_max = Decimal(str(max(int(a.get("grade") or 0), 0)))
+    maxattempts = int(a.get("maxattempts") or 1)
+    row.max_attempts = maxattempts if maxattempts > 0 else 10   # -1 is "unlimited" in Moodle
+    max_bytes = _plugin_config(a, "maxbytes")
+    max_minutes = _plugin_config(a, "maxminutes")
+    row.max_bytes = int(max_bytes) if max_bytes and max_bytes.isdigit() and int(max_bytes) > 0 \
+        else (row.max_bytes or settings.upload_max_bytes)
+    row.max_minutes = int(max_minutes) if max_minutes and max_minutes.isdigit() and int(max_minutes) > 0 \
+        else (row.max_minutes or settings.upload_max_minutes)
+
+
+def sign_in(claims: Mapping[str, Any]) -> User:
+    """Upsert the signed-in user from the OpenID claims and refresh their roles from Moodle."""
+    roster = Roster(moodle_client())
+    user = roster.upsert_user(int(claims["sub"]), username=claims.get("preferred_username", ""),
+                              fullname=claims.get("name", ""), email=claims.get("email", ""))
+    db.session.flush()
+    roster.sync_user(user)
+    user.last_login_at = utcnow()
+    return user

@@ -1,0 +1,38 @@
+"""Template globals: navigation by role and URLs of the npm-installed front-end libraries."""
+from __future__ import annotations
+
+from flask import Flask, url_for
+from flask_login import current_user
+
+from . import authz
+
+
+def nav_items() -> list[tuple[str, str]]:
+    """(label, endpoint) pairs the signed-in user may use, in the order shown."""
+    if not current_user.is_authenticated:
+        return []
+    items = [("My assignments", "home.index")]
+    endpoints = {
+        "grading": ("Grading queue", "grading.queue"),
+        "reports": ("Company reports", "reports.index"),
+        "admin": ("Operations", "admin.dashboard"),
+    }
+    from flask import current_app
+    if authz.is_teacher(current_user) and "grading" in current_app.blueprints:
+        items.append(endpoints["grading"])
+    if authz.is_manager(current_user) and "reports" in current_app.blueprints:
+        items.append(endpoints["reports"])
+    if current_user.is_site_admin and "admin" in current_app.blueprints:
+        items.append(endpoints["admin"])
+    return items
+
+
+def vendor_url(name: str) -> str:
+    """A library copied from node_modules by `make assets` (git-ignored, never committed)."""
+    return url_for("static", filename=f"vendor/{name}")
+
+
+def init_templating(app: Flask) -> None:
+    app.jinja_env.globals.update(nav_items=nav_items, vendor_url=vendor_url)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
