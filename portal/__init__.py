@@ -64,8 +64,9 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     from .auth import bp as auth_bp
     from .health import bp as health_bp
     from .home import bp as home_bp
+    from .reports import bp as reports_bp
 
-    for bp in (auth_bp, health_bp, home_bp):
+    for bp in (auth_bp, health_bp, home_bp, reports_bp):
         app.register_blueprint(bp)
 
     from . import cli, templating

@@ -9,7 +9,10 @@ from .extensions import db
 
 
 def init_cli(app: Flask) -> None:
+    from .reports.cli import usage_cli
+
     app.cli.add_command(roster_cli)
+    app.cli.add_command(usage_cli)
 
 
 @click.group("roster")

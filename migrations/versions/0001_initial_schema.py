@@ -165,7 +165,7 @@ def upgrade():
     sa.Column('assignment_id', sa.Integer(), nullable=False),
     sa.Column('student_id', sa.Integer(), nullable=False),
     sa.Column('attempt', sa.Integer(), nullable=False),
-    sa.Column('stream_uid', sa.String(length=64), nullable=False),
+    sa.Column('stream_uid', sa.String(length=64), nullable=True),
     sa.Column('upload_url', sa.String(length=1024), nullable=True),
     sa.Column('upload_length', sa.BigInteger(), nullable=False),
     sa.Column('upload_expires_at', sa.DateTime(timezone=True), nullable=True),
@@ -203,6 +203,8 @@ def upgrade():
     )
     with op.batch_alter_table('submissions', schema=None) as batch_op:
         batch_op.create_index('ix_submissions_assignment_status', ['assignment_id', 'status'], unique=False)
+        batch_op.create_index('ix_submissions_later_attempts', ['assignment_id'], unique=False,
+                              postgresql_where=sa.text('attempt > 1'), sqlite_where=sa.text('attempt > 1'))
         batch_op.create_index(batch_op.f('ix_submissions_created_at'), ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_submissions_review_state'), ['review_state'], unique=False)
         batch_op.create_index(batch_op.f('ix_submissions_status'), ['status'], unique=False)
@@ -265,6 +267,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_submissions_status'))
         batch_op.drop_index(batch_op.f('ix_submissions_review_state'))
         batch_op.drop_index(batch_op.f('ix_submissions_created_at'))
+        batch_op.drop_index('ix_submissions_later_attempts')
         batch_op.drop_index('ix_submissions_assignment_status')
 
     op.drop_table('submissions')

@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 GRADE_CAP = "mod/assign:grade"
 SUBMIT_CAP = "mod/assign:submit"
+USERFIELDS = "id,username,fullname,email,roles"
 IOMAD_MANAGER_TYPES = {1, 2}      # company manager, department manager (4 = reporter: no access)
 
 
@@ -37,6 +38,7 @@ def moodle_client() -> MoodleClient:
 class CourseRoster:
     """The graders and students of one course, fetched once per sync."""
     graders: dict[int, str] = field(default_factory=dict)     # moodle user id -> role
+    grader_info: dict[int, Mapping[str, Any]] = field(default_factory=dict)
     students: dict[int, Mapping[str, Any]] = field(default_factory=dict)
 
 
@@ -44,22 +46,29 @@ class Roster:
     def __init__(self, moodle: MoodleClient):
         self.moodle = moodle
         self._courses: dict[int, CourseRoster] = {}
+        self._company_courses: dict[int, list[Mapping[str, Any]]] = {}
 
     # --- fetch ------------------------------------------------------------------------------
     def course_roster(self, course_moodle_id: int) -> CourseRoster:
         if course_moodle_id not in self._courses:
             roster = CourseRoster()
             for u in self.moodle.enrolled_users(course_moodle_id, withcapability=GRADE_CAP,
-                                                userfields="id,fullname,roles"):
+                                                userfields=USERFIELDS):
                 shortnames = {r.get("shortname") for r in u.get("roles") or []}
                 roster.graders[u["id"]] = (CourseRole.EDITINGTEACHER.value
                                            if "editingteacher" in shortnames else CourseRole.TEACHER.value)
+                roster.grader_info[u["id"]] = u
             for u in self.moodle.enrolled_users(course_moodle_id, withcapability=SUBMIT_CAP,
-                                                userfields="id,username,fullname,email"):
+                                                userfields=USERFIELDS):
                 if u["id"] not in roster.graders:
                     roster.students[u["id"]] = u
             self._courses[course_moodle_id] = roster
         return self._courses[course_moodle_id]
+
+    def company_courses(self, company_moodle_id: int) -> list[Mapping[str, Any]]:
+        if company_moodle_id not in self._company_courses:
+            self._company_courses[company_moodle_id] = self.moodle.company_courses(company_moodle_id)
+        return self._company_courses[company_moodle_id]
 
     def user_context(self, moodle_user_id: int) -> Mapping[str, Any]:
         """Companies with manager type, from the companion plugin; core IOMAD as a fallback."""
@@ -127,6 +136,28 @@ class Roster:
                     db.session.add(row)
                 apply_assignment(row, a, settings)
 
+    def sync_site(self) -> list[User]:
+        """Every active company, its courses and their people: what reports need to know who has
+        not submitted yet, and what `make run` seeds. Returns the users it synced."""
+        answer = self.moodle.call("block_iomad_company_admin_get_companies",
+                                  criteria=[{"key": "suspended", "value": "0"}])
+        people: dict[int, Mapping[str, Any]] = {}
+        for c in answer.get("companies", []):
+            company = self.upsert_company({"companyid": c["id"], "name": c["name"],
+                                           "shortname": c.get("shortname", "")})
+            for cc in self.company_courses(c["id"]):
+                self.upsert_course({"id": cc["id"], "fullname": cc.get("fullname", "")}, company)
+                roster = self.course_roster(cc["id"])
+                people.update(roster.students)
+                people.update({uid: info for uid, info in roster.grader_info.items()})
+        db.session.flush()
+        users = [self.upsert_user(uid, username=p.get("username", ""), fullname=p.get("fullname", ""),
+                                  email=p.get("email", "")) for uid, p in sorted(people.items())]
+        db.session.flush()
+        for user in users:
+            self.sync_user(user)
+        return users
+
     def sync_user(self, user: User) -> User:
         """Replace the user's companies, courses and roles with Moodle's current answer."""
         ctx = self.user_context(user.moodle_id)
@@ -145,7 +176,7 @@ class Roster:
                                          role=(MemberRole.MANAGER if manager else MemberRole.MEMBER).value,
                                          manager_type=int(c.get("managertype") or 0)))
             if manager or user.is_site_admin:
-                for cc in self.moodle.company_courses(c["companyid"]):
+                for cc in self.company_courses(c["companyid"]):
                     courses_by_company[cc["id"]] = company
         courses = []
         for c in self.moodle.users_courses(user.moodle_id):

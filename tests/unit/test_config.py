@@ -44,3 +44,10 @@ def test_malformed_settings_stop_start_up(var, value, message):
 def test_repr_hides_secrets():
     s = Settings.from_env(BASE)
     assert "k" * 40 not in repr(s) and "tok" not in repr(s)
+
+
+def test_readme_documents_every_setting():
+    from portal.config import ROOT, SETTINGS
+
+    readme = (ROOT / "README.md").read_text()
+    assert [var for var, *_ in SETTINGS if f"`{var}`" not in readme] == []

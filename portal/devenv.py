@@ -1,0 +1,38 @@
+"""Print a development .env: the portal wired to the local emulators, with fresh secrets.
+
+`make run` writes it once; the emulators read the same values (Procfile), so the portal and its
+emulators agree on tokens without any of them being committed.
+"""
+from __future__ import annotations
+
+import secrets
+
+PORTAL_PORT, STREAM_PORT, MOODLE_PORT = 8000, 8100, 8200
+
+
+def dev_env() -> dict[str, str]:
+    portal = f"http://127.0.0.1:{PORTAL_PORT}"
+    stream = f"http://127.0.0.1:{STREAM_PORT}"
+    return {
+        "SECRET_KEY": secrets.token_hex(32),
+        "PORTAL_BASE_URL": portal,
+        "DATABASE_URL": "sqlite:///instance/portal.db",
+        "MOODLE_URL": f"http://127.0.0.1:{MOODLE_PORT}",
+        "MOODLE_SERVICE_TOKEN": secrets.token_hex(16),
+        "MOODLE_OAUTH_CLIENT_ID": "stream-portal",
+        "MOODLE_OAUTH_CLIENT_SECRET": secrets.token_hex(24),
+        "STREAM_API_BASE": f"{stream}/client/v4",
+        "STREAM_ACCOUNT_ID": secrets.token_hex(16),
+        "STREAM_API_TOKEN": secrets.token_urlsafe(30),
+        "STREAM_CUSTOMER_DOMAIN": stream,
+        "EMBED_SHARED_SECRET": secrets.token_hex(32),
+        "PORTAL_PORT": str(PORTAL_PORT),
+        "STREAM_PORT": str(STREAM_PORT),
+        "MOODLE_PORT": str(MOODLE_PORT),
+    }
+
+
+if __name__ == "__main__":
+    print("# Written by `make run` for local development; never commit it.")
+    for key, value in dev_env().items():
+        print(f"{key}={value}")
