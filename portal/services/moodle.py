@@ -1,0 +1,212 @@
+"""Moodle/IOMAD REST web services client (works unchanged against a real IOMAD site).
+
+Errors come back as HTTP 200 with an `exception` key (contract README §4), so the client reads
+the body, not the status. Only reads are retried here; writes are retried by the outbox.
+"""
+from __future__ import annotations
+
+import logging
+import random
+import time
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+import requests
+
+log = logging.getLogger(__name__)
+
+
+class MoodleError(Exception):
+    """Anything that went wrong talking to Moodle."""
+
+
+class MoodleUnavailable(MoodleError):
+    """Network, timeout, non-JSON page, maintenance: try again later."""
+
+
+class MoodleRejected(MoodleError):
+    """Moodle refused the call; retrying will not help."""
+
+    def __init__(self, errorcode: str, message: str, exception: str = ""):
+        super().__init__(f"{errorcode}: {message}")
+        self.errorcode, self.message, self.exception = errorcode, message, exception
+
+
+class MoodleInvalidToken(MoodleRejected):
+    """The service token is unknown, expired or revoked."""
+
+
+class MoodleAccessDenied(MoodleRejected):
+    """The token's user or service may not do this (capability, context, function not in service)."""
+
+
+class MoodleInvalidParameter(MoodleRejected):
+    """A parameter was missing, unexpected or of the wrong type."""
+
+
+class MoodleUnknownFunction(MoodleRejected):
+    """The function does not exist on this site (e.g. the companion plugin is not installed)."""
+
+
+ERRORS_BY_CODE: dict[str, type[MoodleRejected]] = {
+    "invalidtoken": MoodleInvalidToken,
+    "accessexception": MoodleAccessDenied,
+    "nopermissions": MoodleAccessDenied,
+    "requireloginerror": MoodleAccessDenied,
+    "restrictedcontextexception": MoodleAccessDenied,
+    "errorcoursecontextnotvalid": MoodleAccessDenied,
+    "invalidparameter": MoodleInvalidParameter,
+}
+UNAVAILABLE_CODES = {"sitemaintenance"}
+
+# Functions that only read: safe to retry after a network error.
+READS = {
+    "core_webservice_get_site_info", "core_user_get_users_by_field", "core_enrol_get_users_courses",
+    "core_enrol_get_enrolled_users", "core_course_get_courses_by_field", "core_course_get_contents",
+    "core_course_get_course_module", "mod_assign_get_assignments", "mod_assign_get_grades",
+    "mod_assign_get_submissions", "mod_assign_get_submission_status", "mod_assign_get_user_flags",
+    "block_iomad_company_admin_get_companies", "block_iomad_company_admin_get_company_courses",
+    "block_iomad_company_admin_get_user_companies", "block_iomad_company_admin_get_departments",
+    "block_iomad_company_admin_get_department_users",
+    "assignsubmission_streamportal_get_videos", "assignsubmission_streamportal_get_user_context",
+}
+
+
+def encode_params(params: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str]]:
+    """PHP bracket notation: grades[0][plugindata][assignfeedbackcomments_editor][text]=…"""
+    out: list[tuple[str, str]] = []
+    for key, value in params.items():
+        name = f"{prefix}[{key}]" if prefix else str(key)
+        out.extend(_encode(name, value))
+    return out
+
+
+def _encode(name: str, value: Any) -> list[tuple[str, str]]:
+    if value is None:
+        return []
+    if isinstance(value, Mapping):
+        return encode_params(value, name)
+    if isinstance(value, (list, tuple)):
+        out: list[tuple[str, str]] = []
+        for i, item in enumerate(value):
+            out.extend(_encode(f"{name}[{i}]", item))
+        return out
+    if isinstance(value, bool):           # Moodle accepts only 0/1 for booleans
+        return [(name, "1" if value else "0")]
+    return [(name, str(value))]
+
+
+@dataclass(frozen=True)
+class GradeUpdate:
+    userid: int
+    grade: float                      # -1 = no grade
+    feedback_html: str = ""
+    addattempt: bool = False
+    workflowstate: str = ""
+    attemptnumber: int = -1
+
+    def as_param(self) -> dict[str, Any]:
+        # plugindata is always sent: re-grading without it fails with a database error (recorded).
+        return {"userid": self.userid, "grade": self.grade, "attemptnumber": self.attemptnumber,
+                "addattempt": self.addattempt, "workflowstate": self.workflowstate,
+                "plugindata": {"assignfeedbackcomments_editor": {"text": self.feedback_html, "format": 1}}}
+
+
+class MoodleClient:
+    def __init__(self, base_url: str, token: str, *, http: requests.Session | None = None,
+                 timeout: tuple[float, float] = (3.05, 20), read_retries: int = 2):
+        self._url = base_url.rstrip("/") + "/webservice/rest/server.php"
+        self._token, self._timeout, self._retries = token, timeout, read_retries
+        self._http = http or requests.Session()
+
+    def __repr__(self) -> str:  # the token stays out of logs and tracebacks
+        return f"MoodleClient({self._url!r})"
+
+    def call(self, function: str, **params: Any) -> Any:
+        form = [("wstoken", self._token), ("wsfunction", function), ("moodlewsrestformat", "json"),
+                *encode_params(params)]
+        attempts = 1 + (self._retries if function in READS else 0)
+        for attempt in range(attempts):
+            try:
+                return self._call_once(function, form)
+            except MoodleUnavailable:
+                if attempt + 1 >= attempts:
+                    raise
+                time.sleep(min(2.0, 0.2 * 2 ** attempt) * random.uniform(0.5, 1.0))
+        raise AssertionError("unreachable")
+
+    def _call_once(self, function: str, form: list[tuple[str, str]]) -> Any:
+        try:  # token in the body: URLs end up in logs
+            resp = self._http.post(self._url, data=form, timeout=self._timeout)
+        except requests.RequestException as exc:
+            raise MoodleUnavailable(f"{function}: {type(exc).__name__}") from exc
+        if resp.status_code != 200:
+            raise MoodleUnavailable(f"{function}: HTTP {resp.status_code}")
+        try:
+            body = resp.json()
+        except ValueError as exc:
+            raise MoodleUnavailable(f"{function}: the answer was not JSON (maintenance or an error page?)") from exc
+        if isinstance(body, dict) and "exception" in body:
+            code = body.get("errorcode") or body.get("exception", "unknown")
+            message = body.get("message", "")
+            if code in UNAVAILABLE_CODES:
+                raise MoodleUnavailable(f"{function}: {code}")
+            if code == "invalidrecord" and "external_functions" in message:
+                raise MoodleUnknownFunction(code, message, body.get("exception", ""))
+            raise ERRORS_BY_CODE.get(code, MoodleRejected)(code, message, body.get("exception", ""))
+        return body
+
+    # --- reads ----------------------------------------------------------------------------
+    def site_info(self) -> dict[str, Any]:
+        return self.call("core_webservice_get_site_info")
+
+    def get_user(self, userid: int) -> dict[str, Any] | None:
+        users = self.call("core_user_get_users_by_field", field="id", values=[userid])
+        return users[0] if users else None
+
+    def users_courses(self, userid: int) -> list[dict[str, Any]]:
+        return self.call("core_enrol_get_users_courses", userid=userid, returnusercount=False)
+
+    def enrolled_users(self, courseid: int, *, withcapability: str | None = None,
+                       userfields: str | None = None) -> list[dict[str, Any]]:
+        options = []
+        if withcapability:
+            options.append({"name": "withcapability", "value": withcapability})
+        if userfields:
+            options.append({"name": "userfields", "value": userfields})
+        return self.call("core_enrol_get_enrolled_users", courseid=courseid, options=options or None)
+
+    def course_module(self, cmid: int) -> dict[str, Any]:
+        return self.call("core_course_get_course_module", cmid=cmid)["cm"]
+
+    def assignments(self, courseids: Iterable[int]) -> dict[str, Any]:
+        return self.call("mod_assign_get_assignments", courseids=list(courseids),
+                         includenotenrolledcourses=True)
+
+    def get_grades(self, assignmentids: Iterable[int], since: int = 0) -> dict[str, Any]:
+        return self.call("mod_assign_get_grades", assignmentids=list(assignmentids), since=since)
+
+    def user_companies(self, userid: int) -> list[dict[str, Any]]:
+        return self.call("block_iomad_company_admin_get_user_companies", userid=userid)["companies"]
+
+    def company_courses(self, companyid: int) -> list[dict[str, Any]]:
+        answer = self.call("block_iomad_company_admin_get_company_courses",
+                           criteria=[{"companyid": companyid, "shared": 0}])
+        return [c for company in answer.get("companies", []) for c in company.get("courses", [])]
+
+    def user_context(self, userid: int) -> dict[str, Any]:
+        return self.call("assignsubmission_streamportal_get_user_context", userid=userid)
+
+    def get_videos(self, **filters: Any) -> dict[str, Any]:
+        return self.call("assignsubmission_streamportal_get_videos", **filters)
+
+    # --- writes (sent by the outbox worker) ---------------------------------------------------
+    def save_grades(self, assignmentid: int, grades: list[GradeUpdate], *, applytoall: bool = False) -> None:
+        self.call("mod_assign_save_grades", assignmentid=assignmentid, applytoall=applytoall,
+                  grades=[g.as_param() for g in grades])
+
+    def record_video(self, **video: Any) -> dict[str, Any]:
+        return self.call("assignsubmission_streamportal_record_video", **video)
+
+    def set_video_status(self, **status: Any) -> dict[str, Any]:
+        return self.call("assignsubmission_streamportal_set_video_status", **status)
