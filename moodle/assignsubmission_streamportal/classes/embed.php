@@ -1,0 +1,67 @@
+<?php
+// This file is part of the Stream Portal companion plugin for Moodle - https://moodle.org/
+// GNU GPL v3 or later.
+
+namespace assignsubmission_streamportal;
+
+/**
+ * The signed link to the portal's player. Moodle never holds a Stream key: the portal checks this
+ * signature and the viewer's rights, then mints the Stream token itself.
+ *
+ * Canonical string: "<uid>|<viewer>|<cmid>|<expires>", HMAC-SHA256 with the shared secret, hex.
+ *
+ * @package    assignsubmission_streamportal
+ * @copyright  2026 Stream Portal
+ * @license    http://www.gnu.org/copyleft/gpl.html GNU GPL v3 or later
+ */
+class embed {
+    /** Seconds an embed link stays valid: long enough to load the grader page. */
+    const LIFETIME = 300;
+
+    /**
+     * The signature of one embed.
+     *
+     * @param string $secret
+     * @param string $uid
+     * @param int $viewer
+     * @param int $cmid
+     * @param int $expires
+     * @return string
+     */
+    public static function signature(string $secret, string $uid, int $viewer, int $cmid, int $expires): string {
+        return hash_hmac('sha256', "{$uid}|{$viewer}|{$cmid}|{$expires}", $secret);
+    }
+
+    /**
+     * The iframe URL for a viewer, or null when the plugin is not configured.
+     *
+     * @param string $uid
+     * @param int $viewer
+     * @param int $cmid
+     * @param int|null $now
+     * @return \moodle_url|null
+     */
+    public static function url(string $uid, int $viewer, int $cmid, ?int $now = null): ?\moodle_url {
+        $portal = rtrim((string)get_config('assignsubmission_streamportal', 'portalurl'), '/');
+        $secret = (string)get_config('assignsubmission_streamportal', 'embedsecret');
+        if ($portal === '' || $secret === '') {
+            return null;
+        }
+        $expires = ($now ?? time()) + self::LIFETIME;
+        return new \moodle_url($portal . '/embed/moodle', [
+            'uid' => $uid, 'viewer' => $viewer, 'cmid' => $cmid, 'expires' => $expires,
+            'sig' => self::signature($secret, $uid, $viewer, $cmid, $expires),
+        ]);
+    }
+
+    /**
+     * The student's link to upload in the portal.
+     *
+     * @param int $cmid
+     * @return \moodle_url|null
+     */
+    public static function upload_url(int $cmid): ?\moodle_url {
+        $portal = rtrim((string)get_config('assignsubmission_streamportal', 'portalurl'), '/');
+        return $portal === '' ? null : new \moodle_url($portal . '/a/' . $cmid);
+    }
+}
