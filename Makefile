@@ -11,6 +11,9 @@ export FLASK_APP := wsgi
 .PHONY: run test test-sqlite test-postgres deps dev-deps assets system-deps bench clean
 
 run: deps assets system-deps .env
+	$(BIN)/flask db upgrade
+	@echo; echo "Portal  http://127.0.0.1:8000    Moodle  http://127.0.0.1:8200    Stream  http://127.0.0.1:8100"; \
+	 echo "Demo accounts (password 'demo'): student1, teacher1, manager1, studentb1, teacherb1, managerb1, admin"; echo
 	$(BIN)/honcho start -f Procfile
 
 test: dev-deps assets system-deps

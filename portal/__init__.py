@@ -65,8 +65,11 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     from .health import bp as health_bp
     from .home import bp as home_bp
     from .reports import bp as reports_bp
+    from .grading import bp as grading_bp
+    from .uploads import bp as uploads_bp
+    from .webhooks import bp as webhooks_bp
 
-    for bp in (auth_bp, health_bp, home_bp, reports_bp):
+    for bp in (auth_bp, health_bp, home_bp, reports_bp, uploads_bp, webhooks_bp, grading_bp):
         app.register_blueprint(bp)
 
     from . import cli, templating

@@ -9,10 +9,14 @@ from .extensions import db
 
 
 def init_cli(app: Flask) -> None:
+    from .devsetup import dev_cli
     from .reports.cli import usage_cli
 
     app.cli.add_command(roster_cli)
+    app.cli.add_command(dev_cli)
     app.cli.add_command(usage_cli)
+    app.cli.add_command(reconcile_cmd)
+    app.cli.add_command(worker_cmd)
 
 
 @click.group("roster")
@@ -22,12 +26,18 @@ def roster_cli():
 
 @roster_cli.command("sync")
 @click.option("--user", "usernames", multiple=True, help="Only these portal usernames.")
-def roster_sync(usernames):
+@click.option("--site", is_flag=True, help="Everyone in every active company's courses.")
+def roster_sync(usernames, site):
     """Refresh every known user's roles from Moodle (roles removed in Moodle go here too)."""
     from .models import User
     from .services.roster import Roster, moodle_client
 
     roster = Roster(moodle_client())
+    if site:
+        users = roster.sync_site()
+        db.session.commit()
+        click.echo(f"synced {len(users)} user(s) from the site")
+        return
     query = select(User)
     if usernames:
         query = query.where(User.username.in_(usernames))
@@ -36,3 +46,66 @@ def roster_sync(usernames):
         roster.sync_user(user)
         db.session.commit()
     click.echo(f"synced {len(users)} user(s)")
+
+
+@click.command("reconcile")
+@click.option("--orphans", is_flag=True, help="Also list videos at Stream the portal does not know.")
+def reconcile_cmd(orphans):
+    """Ask Stream about every upload still in flight and fix what a lost webhook left behind."""
+    from flask import current_app
+
+    from .services.reconcile import reconcile
+    from .services.stream import client_from_settings
+
+    report = reconcile(client_from_settings(current_app.config["SETTINGS"]), find_orphans=orphans)
+    click.echo(f"checked {report.checked}, changed {report.changed}, failed {len(report.failed)}")
+    for line in report.failed:
+        click.echo(f"  failed: {line}")
+    for uid in report.orphans:
+        click.echo(f"  orphan at Stream: {uid}")
+
+
+@click.command("worker")
+@click.option("--until-idle", is_flag=True, help="Send what is due, then stop.")
+@click.option("--interval", default=1.0, show_default=True, help="Seconds between polls.")
+@click.option("--reconcile-every", default=300, show_default=True, help="Seconds between Stream reconciles.")
+@click.option("--roster-every", default=3600, show_default=True, help="Seconds between roster syncs.")
+def worker_cmd(until_idle, interval, reconcile_every, roster_every):
+    """Send the outbox to Moodle; reconcile with Stream and refresh roles from Moodle periodically."""
+    import os
+    import time
+
+    from flask import current_app
+
+    from .models import User
+    from .services import outbox
+    from .services.reconcile import reconcile
+    from .services.roster import Roster, moodle_client
+    from .services.stream import client_from_settings
+
+    settings = current_app.config["SETTINGS"]
+    moodle = moodle_client()
+    worker_id = f"{os.uname().nodename}:{os.getpid()}"
+    if until_idle:
+        click.echo(f"sent {outbox.drain(db.session, moodle, worker_id=worker_id, max_attempts=settings.outbox_max_attempts)}")
+        return
+    last_reconcile = last_roster = 0.0
+    click.echo(f"worker {worker_id} started")
+    while True:
+        try:
+            outbox.run_once(db.session, moodle, worker_id=worker_id, max_attempts=settings.outbox_max_attempts)
+            now = time.monotonic()
+            if now - last_reconcile >= reconcile_every:
+                last_reconcile = now
+                reconcile(client_from_settings(settings))
+            if now - last_roster >= roster_every:
+                last_roster = now
+                roster = Roster(moodle)
+                for user in db.session.scalars(select(User)).all():
+                    roster.sync_user(user)
+                db.session.commit()
+        except Exception:  # the worker must outlive one bad round; the error is logged
+            db.session.rollback()
+            current_app.logger.exception("worker round failed")
+        db.session.remove()
+        time.sleep(interval)

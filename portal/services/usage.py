@@ -102,21 +102,21 @@ def collect(day: date, delivered: Optional[Mapping[str, float]] = None) -> Colle
                      sum(by_course.values()) if delivered is not None else None, unattributed)
 
 
-def stream_delivered_source() -> Optional[DeliveredSource]:
-    """Stream's minutes-viewed analytics per video and day, when the Stream client offers them.
-    The one place usage depends on the Stream client: wire it here."""
-    try:
-        from . import stream  # noqa: F401  (written alongside; absent in early trees)
-    except ImportError:
-        return None
-    for factory_name in ("stream_client", "client_from_settings", "client"):
-        factory = getattr(stream, factory_name, None)
-        if callable(factory):
-            client = factory()
-            fetch = getattr(client, "minutes_viewed_by_video", None) or getattr(client, "minutes_viewed", None)
-            if callable(fetch):
-                return fetch
-    return None
+def stream_delivered_source() -> DeliveredSource:
+    """Stream's minutes-viewed analytics per video and day: the one place usage talks to Stream."""
+    from flask import current_app
+
+    from .stream import client_from_settings
+
+    client = client_from_settings(current_app.config["SETTINGS"])
+
+    def fetch(day: date) -> Mapping[str, float]:
+        minutes: dict[str, float] = {}
+        for row in client.minutes_viewed(day.isoformat(), (day + timedelta(days=1)).isoformat()):
+            if row.get("date", day.isoformat()) == day.isoformat():
+                minutes[row["uid"]] = minutes.get(row["uid"], 0.0) + float(row.get("minutesViewed", 0))
+        return minutes
+    return fetch
 
 
 # --- the month-end projection and budget alerts --------------------------------------------

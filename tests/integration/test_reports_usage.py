@@ -56,11 +56,6 @@ def test_collect_is_repeatable_and_keeps_delivered_without_analytics(w, db):
     assert db.session.query(UsageDay).count() == 3        # replaced, not added
 
 
-def test_stream_source_is_absent_or_callable():
-    source = usage.stream_delivered_source()
-    assert source is None or callable(source)
-
-
 def test_cli_collect_backfills_days(app, w, db):
     runner = app.test_cli_runner()
     last = (w.now - DAY).date()

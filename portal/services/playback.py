@@ -1,0 +1,36 @@
+"""Playback: a Stream token minted per request, only after the authorization check."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import abort, current_app
+
+from .. import authz
+from ..models import Submission, User, VideoStatus, utcnow
+from .stream import iframe_url, sign_playback_token
+
+
+@dataclass(frozen=True)
+class Playback:
+    iframe_url: str
+    expires_at: datetime
+
+
+class PlaybackUnavailable(Exception):
+    """The video cannot be played (not ready, deleted, or no signing key configured)."""
+
+
+def playback_for(user: User, sub: Submission, *, start_time: float | None = None) -> Playback:
+    if authz.Right.PLAY not in authz.rights(user, sub):
+        abort(404 if authz.Right.VIEW not in authz.rights(user, sub) else 403)
+    if sub.status != VideoStatus.READY.value or not sub.stream_uid:
+        raise PlaybackUnavailable("The video is not ready to play.")
+    s = current_app.config["SETTINGS"]
+    if not s.stream_key_id:
+        raise PlaybackUnavailable("Playback is not configured (no signing key): ask an administrator.")
+    now = utcnow()
+    token = sign_playback_token(sub.stream_uid, s.stream_key_id, s.stream_key_pem,
+                                ttl_seconds=s.playback_token_ttl, now=int(now.timestamp()))
+    return Playback(iframe_url(s.stream_customer_domain, token, start_time=start_time),
+                    now + timedelta(seconds=s.playback_token_ttl))

@@ -1,0 +1,274 @@
+"""Submissions: reserving an attempt, creating its upload at Stream, and following the video's state.
+
+No video byte comes here. The portal only checks the claims the browser makes (size, type,
+duration), reserves the attempt, asks Stream for a tus upload URL on the student's behalf and
+remembers it, so an interrupted upload can resume from any browser.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Mapping
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from ..audit import record
+from ..extensions import db
+from ..models import Assignment, Submission, User, VideoStatus, utcnow
+from . import outbox
+from .stream import StreamClient, StreamError
+
+log = logging.getLogger(__name__)
+
+# Attempts that count against the assignment's limit: a video Stream could not process, or an
+# upload that was abandoned, does not use one up.
+COUNTED = (VideoStatus.UPLOADING.value, VideoStatus.PROCESSING.value, VideoStatus.READY.value,
+           VideoStatus.DELETED.value)
+TERMINAL = (VideoStatus.DELETED.value, VideoStatus.EXPIRED.value)
+# Stream keeps an unfinished tus upload this long (its maximum for creator uploads).
+UPLOAD_WINDOW = timedelta(hours=6)
+# Stream's own scheduled deletion is a backstop a week after the portal's retention date.
+BACKSTOP = timedelta(days=7)
+ERROR_HELP = {
+    "ERR_NON_VIDEO": "The file is not a video Stream can read. Export it again as MP4 (H.264) and upload that file.",
+    "ERR_DURATION_EXCEED_CONSTRAINT": "The video is longer than this assignment allows. Trim it and upload again.",
+}
+
+
+class UploadRefused(Exception):
+    """The upload may not start; `status` is the HTTP status, `message` is for the student."""
+
+    def __init__(self, status: int, message: str, submission: Submission | None = None):
+        super().__init__(message)
+        self.status, self.message, self.submission = status, message, submission
+
+
+@dataclass(frozen=True)
+class UploadClaim:
+    """What the browser says about the file; checked here again, never trusted."""
+    length: int
+    filename: str
+    filetype: str
+    duration_seconds: float | None
+    fingerprint: str
+
+
+def settings():
+    return current_app.config["SETTINGS"]
+
+
+def retention_days(assignment: Assignment) -> int:
+    company = assignment.course.company
+    return (assignment.retention_days or (company.retention_days if company else None)
+            or settings().retention_days)
+
+
+def attempts(student: User, assignment: Assignment) -> list[Submission]:
+    return list(db.session.scalars(select(Submission).where(
+        Submission.assignment_id == assignment.id, Submission.student_id == student.id)
+        .order_by(Submission.attempt.desc())))
+
+
+def attempts_used(student: User, assignment: Assignment) -> int:
+    return db.session.scalar(select(func.count(Submission.id)).where(
+        Submission.assignment_id == assignment.id, Submission.student_id == student.id,
+        Submission.status.in_(COUNTED))) or 0
+
+
+def in_flight(student: User, assignment: Assignment) -> Submission | None:
+    return db.session.scalar(select(Submission).where(
+        Submission.assignment_id == assignment.id, Submission.student_id == student.id,
+        Submission.status == VideoStatus.UPLOADING.value))
+
+
+def closed_reason(assignment: Assignment, now: datetime) -> str | None:
+    if assignment.opens_at and now < assignment.opens_at:
+        return f"This assignment opens on {assignment.opens_at:%d %b %Y %H:%M} UTC."
+    if assignment.cutoff_at and now > assignment.cutoff_at:
+        return "This assignment no longer accepts submissions (the cut-off date has passed)."
+    return None
+
+
+def check_claim(assignment: Assignment, claim: UploadClaim) -> None:
+    if claim.length <= 0:
+        raise UploadRefused(400, "The file is empty.")
+    if claim.length > assignment.max_bytes:
+        raise UploadRefused(413, f"The file is {human_size(claim.length)}; this assignment accepts "
+                                 f"videos up to {human_size(assignment.max_bytes)}.")
+    accepted = [t.strip() for t in assignment.accepted_types.split(",") if t.strip()]
+    if claim.filetype not in accepted:
+        raise UploadRefused(415, f"'{claim.filename}' is not an accepted video type "
+                                 f"({', '.join(accepted)}). Export it as MP4 and try again.")
+    if claim.duration_seconds is None or claim.duration_seconds <= 0:
+        raise UploadRefused(422, "The video's length could not be read. Try another browser, or "
+                                 "export the video as MP4.")
+    if claim.duration_seconds > assignment.max_minutes * 60:
+        raise UploadRefused(422, f"The video is {claim.duration_seconds / 60:.1f} minutes long; this "
+                                 f"assignment accepts up to {assignment.max_minutes} minutes.")
+
+
+def start_upload(student: User, assignment: Assignment, claim: UploadClaim,
+                 stream: StreamClient) -> Submission:
+    """Reserve the attempt, create the upload at Stream, remember its URL. Idempotent: a repeated
+    request for the same file returns the same submission, never a second Stream video."""
+    now = utcnow()
+    current = in_flight(student, assignment)
+    if current is not None:
+        if current.fingerprint == claim.fingerprint and current.upload_url:
+            return current
+        raise UploadRefused(409, "Another upload for this assignment is in progress. Resume it by "
+                                 "picking the same file, or cancel it first.", current)
+    reason = closed_reason(assignment, now)
+    if reason:
+        raise UploadRefused(403, reason)
+    check_claim(assignment, claim)
+    used = attempts_used(student, assignment)
+    if used >= assignment.max_attempts:
+        raise UploadRefused(403, f"You have used all {assignment.max_attempts} attempt(s) for this assignment.")
+    last = db.session.scalar(select(func.max(Submission.attempt)).where(
+        Submission.assignment_id == assignment.id, Submission.student_id == student.id)) or 0
+
+    sub = Submission(assignment=assignment, student=student, attempt=last + 1,
+                     upload_length=claim.length, filename=claim.filename[:255],
+                     fingerprint=claim.fingerprint[:128], status=VideoStatus.UPLOADING.value,
+                     upload_expires_at=now + UPLOAD_WINDOW)
+    db.session.add(sub)
+    try:
+        db.session.commit()        # the reservation: a second tab or a double click stops here
+    except IntegrityError:
+        db.session.rollback()
+        current = in_flight(student, assignment)
+        if current is not None and current.fingerprint == claim.fingerprint and current.upload_url:
+            return current
+        raise UploadRefused(409, "This upload is being prepared in another tab; try again in a moment.",
+                            current) from None
+
+    s = settings()
+    try:
+        upload = stream.create_tus_upload(
+            upload_length=claim.length, creator=str(student.moodle_id), name=claim.filename,
+            max_duration_seconds=assignment.max_minutes * 60, require_signed_urls=True,
+            allowed_origins=(s.base_url.split("://", 1)[1],),
+            scheduled_deletion=now + timedelta(days=retention_days(assignment)) + BACKSTOP,
+            expiry=now + UPLOAD_WINDOW)
+    except StreamError:
+        db.session.delete(sub)     # nothing half-created: the attempt is free again
+        db.session.commit()
+        raise
+    sub.stream_uid, sub.upload_url = upload.uid, upload.upload_url
+    record("upload.start", student, object_type="submission", object_id=sub.id,
+           company_id=assignment.course.company_id, uid=upload.uid, attempt=sub.attempt,
+           bytes=claim.length)
+    db.session.commit()
+    return sub
+
+
+def cancel_upload(student: User, sub: Submission, stream: StreamClient) -> None:
+    """Give up an unfinished upload: deleted at Stream, the attempt freed."""
+    if sub.status != VideoStatus.UPLOADING.value or sub.student_id != student.id:
+        raise UploadRefused(409, "Only an unfinished upload can be cancelled.")
+    if sub.stream_uid:
+        try:
+            stream.delete_video(sub.stream_uid)
+        except StreamError as exc:
+            if getattr(exc, "status", None) != 404:
+                raise
+    record("upload.cancel", student, object_type="submission", object_id=sub.id, uid=sub.stream_uid)
+    sub.status = VideoStatus.EXPIRED.value
+    sub.error_message = "Cancelled by the student."
+    db.session.commit()
+
+
+# --- following the video at Stream ------------------------------------------------------------
+
+def _rank(status: str) -> int:
+    return {VideoStatus.UPLOADING.value: 0, VideoStatus.PROCESSING.value: 1}.get(status, 2)
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).astimezone(timezone.utc)
+    except ValueError:
+        return None
+
+
+def apply_video(sub: Submission, video: Mapping[str, Any]) -> bool:
+    """Move the submission to what Stream says, never backwards (events can arrive out of order
+    or twice). Returns True when something changed. The caller commits."""
+    if sub.status in TERMINAL:
+        return False
+    state = (video.get("status") or {}).get("state", "")
+    new = {"pendingupload": VideoStatus.UPLOADING, "downloading": VideoStatus.PROCESSING,
+           "queued": VideoStatus.PROCESSING, "inprogress": VideoStatus.PROCESSING,
+           "ready": VideoStatus.READY, "error": VideoStatus.ERROR}.get(state)
+    if new is None or _rank(new.value) < _rank(sub.status) or new.value == sub.status:
+        return False
+    if _rank(sub.status) == 2:       # ready and error are final at Stream
+        return False
+    now = utcnow()
+    sub.status = new.value
+    if new in (VideoStatus.PROCESSING, VideoStatus.READY, VideoStatus.ERROR) and sub.uploaded_at is None:
+        sub.uploaded_at = _parse_time(video.get("uploaded")) or now
+    if new is VideoStatus.READY:
+        duration = video.get("duration")
+        sub.duration_seconds = float(duration) if duration and duration > 0 else sub.duration_seconds
+        sub.size_bytes = video.get("size") or sub.upload_length
+        sub.ready_at = now
+        sub.delete_after = sub.uploaded_at + timedelta(days=retention_days(sub.assignment))
+        sub.upload_url = None          # nothing left to resume
+        record_video_in_moodle(sub)
+    elif new is VideoStatus.ERROR:
+        status = video.get("status") or {}
+        sub.error_code = status.get("errorReasonCode") or "ERR_UNKNOWN"
+        sub.error_message = ERROR_HELP.get(sub.error_code) or status.get("errorReasonText") or \
+            "Stream could not process this video. Please upload it again."
+    return True
+
+
+def record_video_in_moodle(sub: Submission) -> None:
+    """Queue the video record for Moodle's companion plugin, in the caller's transaction."""
+    a = sub.assignment
+    outbox.enqueue(db.session, "record_video", f"record_video:{sub.stream_uid}", {
+        "assignmentid": a.moodle_id, "userid": sub.student.moodle_id, "streamuid": sub.stream_uid,
+        "portalsubmissionid": f"sub-{sub.id}", "status": "ready",
+        "durationseconds": sub.duration_seconds or 0, "sizebytes": sub.size_bytes or sub.upload_length,
+        "uploadedat": int(sub.uploaded_at.timestamp()),
+        "deleteafter": int(sub.delete_after.timestamp()) if sub.delete_after else 0,
+    }, submission_id=sub.id)
+
+
+def refresh_from_stream(sub: Submission, stream: StreamClient) -> bool:
+    """Ask Stream about one submission (page poll, reconciler). The caller commits."""
+    if not sub.stream_uid or sub.status in TERMINAL or _rank(sub.status) == 2:
+        return False
+    try:
+        video = stream.get_video(sub.stream_uid)
+    except StreamError as exc:
+        if getattr(exc, "status", None) == 404 and sub.status == VideoStatus.UPLOADING.value:
+            return expire(sub, "The upload was not finished in time and Stream discarded it.")
+        raise
+    changed = apply_video(sub, video)
+    if (not changed and sub.status == VideoStatus.UPLOADING.value and sub.upload_expires_at
+            and utcnow() > sub.upload_expires_at):
+        return expire(sub, "The upload was not finished in time.")
+    return changed
+
+
+def expire(sub: Submission, why: str) -> bool:
+    sub.status = VideoStatus.EXPIRED.value
+    sub.error_message = why
+    sub.upload_url = None
+    return True
+
+
+def human_size(n: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:,.0f} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
+        n /= 1000
+    return f"{n} GB"

@@ -1,0 +1,109 @@
+"""The student's assignment page and the tus creation endpoint. Thin: services decide."""
+from __future__ import annotations
+
+from flask import abort, current_app, jsonify, make_response, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from .. import authz
+from ..extensions import db
+from ..models import Assignment, Submission, VideoStatus
+from ..services import submissions
+from ..services.playback import PlaybackUnavailable, playback_for
+from ..services.stream import StreamError, client_from_settings
+from ..web import render_region
+from . import bp
+from .tus import claim_from
+
+
+def stream():
+    return client_from_settings(current_app.config["SETTINGS"])
+
+
+def assignment_or_404(cmid: int) -> Assignment:
+    assignment = db.session.scalar(authz.submittable_assignments(current_user).where(Assignment.cmid == cmid))
+    if assignment is None:
+        abort(404, "This assignment is not one of yours in the portal. If you were just enrolled in "
+                   "Moodle, sign out and in again.")
+    return assignment
+
+
+def own_submission_or_404(submission_id: int) -> Submission:
+    sub = authz.submission_or_404(current_user, submission_id, authz.Right.VIEW)
+    if sub.student_id != current_user.id:
+        abort(404)
+    return sub
+
+
+@bp.get("/a/<int:cmid>")
+@login_required
+def assignment(cmid: int):
+    graded = db.session.scalar(authz.graded_assignments(current_user).where(Assignment.cmid == cmid))
+    if graded is not None and "grading.queue" in current_app.view_functions:
+        return redirect(url_for("grading.queue", assignment=graded.id))
+    a = assignment_or_404(cmid)
+    attempts = submissions.attempts(current_user, a)
+    settings = current_app.config["SETTINGS"]
+    used = submissions.attempts_used(current_user, a)
+    return render_template("uploads/assignment.html", assignment=a, attempts=attempts,
+                           in_flight=submissions.in_flight(current_user, a),
+                           attempts_left=max(a.max_attempts - used, 0),
+                           closed=submissions.closed_reason(a, submissions.utcnow()),
+                           chunk_size=settings.upload_chunk_bytes, human_size=submissions.human_size)
+
+
+@bp.post("/uploads/<int:cmid>/tus")
+@login_required
+def create(cmid: int):
+    a = assignment_or_404(cmid)
+    try:
+        sub = submissions.start_upload(current_user, a, claim_from(request), stream())
+    except submissions.UploadRefused as refused:
+        body = {"error": refused.status, "message": refused.message}
+        if refused.submission is not None and refused.submission.upload_url:
+            body["submission"] = refused.submission.id
+        return jsonify(body), refused.status
+    except StreamError as exc:
+        current_app.logger.warning("Stream refused an upload creation: %s", exc)
+        return jsonify(error=502, message="Cloudflare Stream did not accept the upload right now. "
+                                          "Nothing was lost; please try again in a minute."), 502
+    resp = make_response("", 201)
+    resp.headers.update({"Location": sub.upload_url, "Tus-Resumable": "1.0.0",
+                         "stream-media-id": sub.stream_uid, "X-Submission-Id": str(sub.id)})
+    return resp
+
+
+@bp.get("/uploads/<int:submission_id>/status")
+@login_required
+def status(submission_id: int):
+    sub = own_submission_or_404(submission_id)
+    if sub.status in (VideoStatus.UPLOADING.value, VideoStatus.PROCESSING.value):
+        try:
+            if submissions.refresh_from_stream(sub, stream()):
+                db.session.commit()
+        except StreamError:
+            db.session.rollback()          # the next poll asks again
+    return render_region(f"submission-{sub.id}", "uploads/submission.html", "uploads/_status.html",
+                         sub=sub, human_size=submissions.human_size)
+
+
+@bp.post("/uploads/<int:submission_id>/cancel")
+@login_required
+def cancel(submission_id: int):
+    sub = own_submission_or_404(submission_id)
+    try:
+        submissions.cancel_upload(current_user, sub, stream())
+    except submissions.UploadRefused as refused:
+        abort(refused.status, refused.message)
+    return redirect(url_for("uploads.assignment", cmid=sub.assignment.cmid))
+
+
+@bp.get("/uploads/<int:submission_id>/watch")
+@login_required
+def watch(submission_id: int):
+    sub = authz.submission_or_404(current_user, submission_id, authz.Right.PLAY)
+    try:
+        playback = playback_for(current_user, sub)
+    except PlaybackUnavailable as exc:
+        abort(409, str(exc))
+    return render_region("player", "uploads/watch.html", "uploads/_player.html", sub=sub, playback=playback)
