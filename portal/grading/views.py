@@ -34,7 +34,7 @@ def queue():
     except grading.BadFilter as exc:
         abort(400, str(exc))
     page = grading.queue_for(current_user, filters)
-    return render_region("queue", "grading/queue.html", "grading/_queue.html", page=page, f=filters)
+    return render_region("queue", "grading/queue.html", "grading/_queue.html", queue=page, f=filters)
 
 
 @bp.get("/<int:submission_id>")
