@@ -61,7 +61,9 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     errors.init_errors(app)
     sqlite_pragmas.init(app)
 
+    from .admin import bp as admin_bp
     from .auth import bp as auth_bp
+    from .embed import bp as embed_bp
     from .health import bp as health_bp
     from .home import bp as home_bp
     from .reports import bp as reports_bp
@@ -69,7 +71,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     from .uploads import bp as uploads_bp
     from .webhooks import bp as webhooks_bp
 
-    for bp in (auth_bp, health_bp, home_bp, reports_bp, uploads_bp, webhooks_bp, grading_bp):
+    for bp in (auth_bp, health_bp, home_bp, reports_bp, uploads_bp, webhooks_bp, grading_bp, admin_bp, embed_bp):
         app.register_blueprint(bp)
 
     from . import cli, templating

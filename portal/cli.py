@@ -17,6 +17,7 @@ def init_cli(app: Flask) -> None:
     app.cli.add_command(usage_cli)
     app.cli.add_command(reconcile_cmd)
     app.cli.add_command(worker_cmd)
+    app.cli.add_command(retention_cli)
 
 
 @click.group("roster")
@@ -70,7 +71,9 @@ def reconcile_cmd(orphans):
 @click.option("--interval", default=1.0, show_default=True, help="Seconds between polls.")
 @click.option("--reconcile-every", default=300, show_default=True, help="Seconds between Stream reconciles.")
 @click.option("--roster-every", default=3600, show_default=True, help="Seconds between roster syncs.")
-def worker_cmd(until_idle, interval, reconcile_every, roster_every):
+@click.option("--retention-every", default=3600, show_default=True,
+              help="Seconds between retention runs (and alert e-mails).")
+def worker_cmd(until_idle, interval, reconcile_every, roster_every, retention_every):
     """Send the outbox to Moodle; reconcile with Stream and refresh roles from Moodle periodically."""
     import os
     import time
@@ -78,7 +81,7 @@ def worker_cmd(until_idle, interval, reconcile_every, roster_every):
     from flask import current_app
 
     from .models import User
-    from .services import outbox
+    from .services import alerts, outbox, retention
     from .services.reconcile import reconcile
     from .services.roster import Roster, moodle_client
     from .services.stream import client_from_settings
@@ -89,7 +92,7 @@ def worker_cmd(until_idle, interval, reconcile_every, roster_every):
     if until_idle:
         click.echo(f"sent {outbox.drain(db.session, moodle, worker_id=worker_id, max_attempts=settings.outbox_max_attempts)}")
         return
-    last_reconcile = last_roster = 0.0
+    last_reconcile = last_roster = last_retention = 0.0
     click.echo(f"worker {worker_id} started")
     while True:
         try:
@@ -98,6 +101,10 @@ def worker_cmd(until_idle, interval, reconcile_every, roster_every):
             if now - last_reconcile >= reconcile_every:
                 last_reconcile = now
                 reconcile(client_from_settings(settings))
+            if now - last_retention >= retention_every:
+                last_retention = now
+                retention.run(client_from_settings(settings))
+                alerts.send_digest(settings.smtp_url, settings.alert_email, alerts.collect(), settings.base_url)
             if now - last_roster >= roster_every:
                 last_roster = now
                 roster = Roster(moodle)
@@ -109,3 +116,28 @@ def worker_cmd(until_idle, interval, reconcile_every, roster_every):
             current_app.logger.exception("worker round failed")
         db.session.remove()
         time.sleep(interval)
+
+
+@click.group("retention")
+def retention_cli():
+    """Deleting videos at Stream when their retention ends."""
+
+
+@retention_cli.command("run")
+@click.option("--dry-run", is_flag=True, help="List what would be deleted; change nothing.")
+def retention_run(dry_run):
+    from flask import current_app
+
+    from .services import retention
+    from .services.stream import client_from_settings
+
+    result = retention.run(client_from_settings(current_app.config["SETTINGS"]), dry_run=dry_run)
+    verb = "would delete" if dry_run else "deleted"
+    for sub in result.deleted:
+        click.echo(f"{verb} {sub.stream_uid} (submission {sub.id}, due {sub.delete_after:%Y-%m-%d})")
+    for sub in result.held:
+        click.echo(f"kept {sub.stream_uid}: legal hold")
+    for sub, why in result.failed:
+        click.echo(f"failed {sub.stream_uid}: {why}")
+    click.echo(f"{verb} {len(result.deleted)}, held {len(result.held)}, failed {len(result.failed)}, "
+               f"warned {len(result.warned)}")

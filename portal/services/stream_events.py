@@ -40,7 +40,9 @@ def receive(body: bytes, header: str, secret: str) -> str:
         return "duplicate"
     sub = db.session.scalar(select(Submission).where(Submission.stream_uid == event.stream_uid))
     outcome = "unknown video"
-    if sub is not None:
+    if sub is None:
+        event.error = "no submission has this video uid (see flask reconcile --orphans)"
+    else:
         outcome = "applied" if apply_video(sub, video) else "no change"
     event.processed_at = utcnow()
     db.session.commit()

@@ -21,6 +21,7 @@ from .moodle import GradeUpdate, MoodleClient, MoodleUnknownFunction
 
 GRADE = "grade"
 RECORD_VIDEO = "record_video"
+VIDEO_STATUS = "video_status"
 
 
 def timecode(seconds: float) -> str:
@@ -63,9 +64,12 @@ def send(moodle: MoodleClient, messages: Iterable[OutboxMessage]) -> None:
     for m in messages:
         if m.kind == GRADE:
             grades[m.payload["assignmentid"]].append(m)
-        elif m.kind == RECORD_VIDEO:
+        elif m.kind in (RECORD_VIDEO, VIDEO_STATUS):
             try:
-                moodle.record_video(**m.payload)
+                if m.kind == RECORD_VIDEO:
+                    moodle.record_video(**m.payload)
+                else:
+                    moodle.set_video_status(**m.payload)
             except MoodleUnknownFunction:
                 m.last_error = "companion plugin not installed: video record skipped"
         else:

@@ -1,0 +1,88 @@
+"""Operations pages for site admins: alerts and the lists behind them, the sync ledger, legal
+holds, the audit log."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import or_, select
+
+from .. import authz
+from ..extensions import db
+from ..models import AuditEntry, OutboxMessage, OutboxState, User, utcnow
+from ..services import alerts, retention
+from ..web import render_region
+from . import bp
+
+PAGE = 50
+
+
+@bp.before_request
+@login_required
+def _admins_only():
+    authz.require_site_admin(current_user)
+
+
+@bp.get("/")
+def dashboard():
+    return render_template("admin/dashboard.html", alerts=alerts.collect(),
+                           upcoming=retention.upcoming(utcnow()))
+
+
+@bp.get("/alerts/<kind>")
+def alert_rows(kind: str):
+    if kind not in alerts.TITLES:
+        abort(404)
+    return render_region("alert-rows", "admin/dashboard.html", "admin/_alert_rows.html",
+                         alerts=alerts.collect(), upcoming=retention.upcoming(utcnow()),
+                         kind=kind, rows=alerts.rows(kind))
+
+
+@bp.post("/outbox/<int:message_id>/retry")
+def retry(message_id: int):
+    message = db.session.get(OutboxMessage, message_id) or abort(404)
+    message.state, message.attempts, message.next_attempt_at = OutboxState.PENDING.value, 0, utcnow()
+    db.session.commit()
+    flash("Queued again; the worker sends it within seconds.", "success")
+    return redirect(url_for("admin.alert_rows", kind="dead_syncs"))
+
+
+@bp.post("/submissions/<int:submission_id>/hold")
+def hold(submission_id: int):
+    sub = authz.submission_or_404(current_user, submission_id)
+    reason = (request.form.get("reason") or "").strip()
+    hold_on = request.form.get("hold") == "1"
+    if hold_on and not reason:
+        abort(422, "Say why the video is on legal hold.")
+    retention.set_legal_hold(current_user, sub, hold_on, reason)
+    flash("Legal hold set: the video will not be deleted." if hold_on else "Legal hold released.", "success")
+    return redirect(request.referrer or url_for("admin.dashboard"))
+
+
+def audit_query(args):
+    q = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    if args.get("action"):
+        q = q.where(AuditEntry.action.like(args["action"].strip() + "%"))
+    if args.get("who"):
+        who = f"%{args['who'].strip()}%"
+        q = q.join(User, User.id == AuditEntry.actor_id).where(or_(User.username.ilike(who), User.fullname.ilike(who)))
+    if args.get("object"):
+        q = q.where(AuditEntry.object_id == args["object"].strip())
+    if args.get("company", "").isdigit():
+        q = q.where(AuditEntry.company_id == int(args["company"]))
+    for name, op in (("since", AuditEntry.at.__ge__), ("until", AuditEntry.at.__lt__)):
+        if args.get(name):
+            try:
+                q = q.where(op(datetime.fromisoformat(args[name]).replace(tzinfo=timezone.utc)))
+            except ValueError:
+                abort(400, f"'{name}' must be a date like 2026-11-25.")
+    return q
+
+
+@bp.get("/audit")
+def audit():
+    page = max(int(request.args.get("page", "1") or 1), 1) if (request.args.get("page") or "1").isdigit() else 1
+    entries = db.session.scalars(audit_query(request.args).limit(PAGE).offset((page - 1) * PAGE)).all()
+    return render_region("audit-rows", "admin/audit.html", "admin/_audit_rows.html",
+                         entries=entries, args=request.args, page_no=page)

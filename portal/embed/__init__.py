@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("embed", __name__, url_prefix="/embed")
+
+from . import views  # noqa: E402,F401

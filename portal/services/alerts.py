@@ -1,0 +1,94 @@
+"""What needs a person: failed uploads and processing, stuck videos, dead Moodle syncs, webhook
+trouble, budgets passed. One query per kind; the admin dashboard and the e-mail digest share it."""
+from __future__ import annotations
+
+import logging
+import smtplib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from urllib.parse import urlparse
+
+from sqlalchemy import func, or_, select
+
+from ..extensions import db
+from ..models import OutboxMessage, OutboxState, Submission, VideoStatus, WebhookEvent, utcnow
+
+log = logging.getLogger(__name__)
+WINDOW = timedelta(days=7)
+STUCK = timedelta(hours=2)
+
+
+@dataclass(frozen=True)
+class Alert:
+    kind: str
+    title: str
+    count: int
+    hint: str
+
+
+def _count(q) -> int:
+    return db.session.scalar(select(func.count()).select_from(q.subquery())) or 0
+
+
+def queries(now: datetime) -> dict[str, object]:
+    since = now - WINDOW
+    return {
+        "processing_errors": select(Submission).where(Submission.status == VideoStatus.ERROR.value,
+                                                      Submission.created_at >= since),
+        "expired_uploads": select(Submission).where(Submission.status == VideoStatus.EXPIRED.value,
+                                                    Submission.created_at >= since),
+        "stuck": select(Submission).where(
+            or_(Submission.status == VideoStatus.PROCESSING.value,
+                Submission.status == VideoStatus.UPLOADING.value),
+            Submission.created_at < now - STUCK,
+            or_(Submission.upload_expires_at.is_(None), Submission.upload_expires_at < now)),
+        "dead_syncs": select(OutboxMessage).where(OutboxMessage.state == OutboxState.DEAD.value),
+        "webhook_unmatched": select(WebhookEvent).where(WebhookEvent.received_at >= since,
+                                                        WebhookEvent.error.is_not(None)),
+    }
+
+
+TITLES = {
+    "processing_errors": ("Videos Stream could not process", "Students were told what to do; check for a pattern."),
+    "expired_uploads": ("Uploads abandoned or expired", "Many at once can mean a network or browser problem."),
+    "stuck": ("Videos stuck uploading or processing", "Run `flask reconcile`; the worker does it every 5 minutes."),
+    "dead_syncs": ("Moodle syncs that failed for good", "Read the error, fix the cause in Moodle, then retry."),
+    "webhook_unmatched": ("Webhooks that could not be applied", "Compare with `flask reconcile --orphans`."),
+}
+
+
+def collect(now: datetime | None = None) -> list[Alert]:
+    now = now or utcnow()
+    out = [Alert(kind, *TITLES[kind][:1], _count(q), TITLES[kind][1]) for kind, q in queries(now).items()]
+    try:
+        from .usage import budget_alerts
+        over = budget_alerts(now)
+    except Exception:    # a report problem must not hide the other alerts
+        log.exception("budget alerts failed")
+        over = []
+    out.append(Alert("budget", "Companies projected over their monthly budget", len(over),
+                     "See the company's report for the projection."))
+    return out
+
+
+def rows(kind: str, now: datetime | None = None, limit: int = 50):
+    q = queries(now or utcnow())[kind]
+    return db.session.scalars(q.limit(limit)).all()
+
+
+def send_digest(smtp_url: str, to: str, alerts: list[Alert], base_url: str) -> bool:
+    """E-mail the alerts that count; quietly nothing when no SMTP server is configured."""
+    active = [a for a in alerts if a.count]
+    if not smtp_url or not to or not active:
+        return False
+    parsed = urlparse(smtp_url)
+    msg = EmailMessage()
+    msg["Subject"] = f"Stream Portal: {sum(a.count for a in active)} item(s) need attention"
+    msg["From"] = f"stream-portal@{urlparse(base_url).hostname or 'localhost'}"
+    msg["To"] = to
+    msg.set_content("\n".join(f"- {a.title}: {a.count}. {a.hint}" for a in active)
+                    + f"\n\nDetails: {base_url}/admin/\n")
+    with smtplib.SMTP(parsed.hostname or "127.0.0.1", parsed.port or 25, timeout=10) as smtp:
+        smtp.send_message(msg)
+    return True

@@ -1,0 +1,72 @@
+"""Retention dry-run and legal hold, alerts, the admin pages and the audit log search."""
+from datetime import timedelta
+
+import pytest
+
+from portal.models import AuditEntry, OutboxMessage, Submission
+from portal.services import alerts, retention
+from portal.models import utcnow
+from tests.support.login import login
+
+
+class NoStream:
+    """A dry run must not call Stream at all: any call fails the test."""
+
+    def __getattr__(self, name):
+        raise AssertionError(f"Stream was called: {name}")
+
+
+def test_dry_run_lists_due_videos_and_changes_nothing(make, db):
+    now = utcnow()
+    due = make.submission(status="ready", delete_after=now - timedelta(days=1))
+    held = make.submission(status="ready", delete_after=now - timedelta(days=1), legal_hold=True)
+    make.submission(status="ready", delete_after=now + timedelta(days=30))
+    result = retention.run(NoStream(), now=now, dry_run=True)
+    assert [s.id for s in result.deleted] == [due.id] and [s.id for s in result.held] == [held.id]
+    db.session.expire_all()
+    assert {s.status for s in db.session.query(Submission)} == {"ready"}
+    assert db.session.query(AuditEntry).count() == 0 and db.session.query(OutboxMessage).count() == 0
+
+
+def test_students_and_teachers_are_warned_once_before_deletion(make, db):
+    now = utcnow()
+    soon = make.submission(status="ready", delete_after=now + timedelta(days=3))
+    told = []
+    retention.run(NoStream(), now=now, notify=told.append)
+    retention.run(NoStream(), now=now, notify=told.append)
+    assert [s.id for s in told] == [soon.id]
+    assert db.session.query(AuditEntry).filter_by(action="retention.warning").count() == 1
+
+
+def test_alerts_count_what_needs_a_person(make, db):
+    make.submission(status="error", error_code="ERR_NON_VIDEO")
+    make.submission(status="processing", created_at=utcnow() - timedelta(hours=5))
+    counts = {a.kind: a.count for a in alerts.collect()}
+    assert counts["processing_errors"] == 1 and counts["stuck"] == 1 and counts["dead_syncs"] == 0
+
+
+@pytest.mark.parametrize("who", ["student", "teacher", "manager"])
+def test_admin_pages_are_for_site_admins_only(client, make, who):
+    course = make.course(make.company())
+    user = {"student": lambda: make.student(course), "teacher": lambda: make.teacher(course),
+            "manager": lambda: make.manager_of(course.company)}[who]()
+    login(client, user)
+    assert client.get("/admin/").status_code == 403
+    assert client.get("/admin/audit").status_code == 403
+
+
+def test_admin_sets_a_legal_hold_with_a_reason_and_it_is_audited(client, make, db):
+    admin = make.user("root", is_site_admin=True)
+    sub = make.submission(status="ready", delete_after=utcnow() + timedelta(days=2))
+    token = login(client, admin)
+    assert client.get("/admin/").status_code == 200
+    r = client.post(f"/admin/submissions/{sub.id}/hold", data={"hold": "1", "reason": "",
+                                                               "csrf_token": token})
+    assert r.status_code == 422
+    client.post(f"/admin/submissions/{sub.id}/hold", data={"hold": "1", "reason": "appeal #12",
+                                                          "csrf_token": token})
+    db.session.expire_all()
+    assert db.session.get(Submission, sub.id).legal_hold is True
+    page = client.get("/admin/audit?action=retention.hold")
+    assert "retention.hold" in page.text and "appeal #12" in page.text and "root" in page.text
+    assert "appeal" not in client.get("/admin/audit?action=review.").text
