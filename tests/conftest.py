@@ -2,6 +2,7 @@ import pytest
 
 pytest_plugins = [
     "tests.support.browser",
+    "tests.fixtures.stream",
 ]
 
 DBLESS_DIRS = ("tests/emulators/", "tests/plugin/")
