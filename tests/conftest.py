@@ -3,6 +3,7 @@ import pytest
 pytest_plugins = [
     "tests.support.browser",
     "tests.fixtures.stream",
+    "tests.fixtures.portal",
 ]
 
 DBLESS_DIRS = ("tests/emulators/", "tests/plugin/")
