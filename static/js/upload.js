@@ -128,7 +128,7 @@
       storeFingerprintForResuming: false,   // the portal keeps it, not this browser
       onBeforeRequest(req) {
         // The CSRF token goes to the portal only, never to Stream.
-        if (req.getURL().startsWith(location.origin)) req.setHeader("X-CSRFToken", csrf);
+        if (new URL(req.getURL(), location.href).origin === location.origin) req.setHeader("X-CSRFToken", csrf);
       },
       onAfterResponse(req, res) {
         const id = res.getHeader("X-Submission-Id");

@@ -1,6 +1,7 @@
 """A real browser plays a video through Stream's signed iframe, and is refused with an expired token."""
 from tusclient import client as tus
 
+from tests.support.browser import wait_js
 from portal.services.stream import iframe_url, sign_playback_token
 
 
@@ -14,9 +15,9 @@ def test_signed_iframe_plays_and_expired_token_is_refused(page, stream_client, s
 
     token = sign_playback_token(upload.uid, key.id, key.pem, ttl_seconds=120)
     page.goto(iframe_url(stream_emulator.customer_domain, token))
-    page.wait_for_function("document.getElementById('video').readyState >= 2")
+    wait_js(page, "document.getElementById('video').readyState >= 2")
     page.evaluate("document.getElementById('video').muted = true; document.getElementById('video').play()")
-    page.wait_for_function("document.getElementById('video').currentTime > 0.5")
+    wait_js(page, "document.getElementById('video').currentTime > 0.5")
     assert 2.9 <= page.evaluate("document.getElementById('video').duration") <= 3.2
 
     expired = sign_playback_token(upload.uid, key.id, key.pem, ttl_seconds=60, now=1_600_000_000)

@@ -34,3 +34,16 @@ def page(browser):
     pg.set_default_timeout(15_000)
     yield pg
     context.close()
+
+
+def wait_js(page, expression: str, timeout: float = 15.0) -> None:
+    """Wait until a JavaScript expression is truthy. Playwright's wait_for_function evaluates with
+    eval(), which the portal's CSP (rightly) forbids, so poll with page.evaluate instead."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if page.evaluate(expression):
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError(f"still false after {timeout} s: {expression}")
