@@ -47,7 +47,7 @@ def test_preflight_refusals_send_nothing(page, live_portal, assignment_for, tmp_
     text = tmp_path / "notes.txt"
     text.write_text("not a video")
     page.set_input_files("#file", str(text))
-    assert "not an accepted video type" in page.locator("#preflight").text_content()
+    wait_js(page, "document.getElementById('preflight').textContent.includes('not an accepted video type')")
     page.set_input_files("#file", str(make_video(70)))        # over the 1-minute limit
     wait_js(page, "document.getElementById('preflight').textContent.includes('minutes long')")
     assert db.session.query(Submission).count() == 0
@@ -95,7 +95,7 @@ def test_a_different_file_is_recognised_as_different(page, live_portal, assignme
     wait_js(page, "document.getElementById('progress').hidden === false")
     page.goto(f"{live_portal.url}/a/{assignment.cmid}")
     page.set_input_files("#file", str(make_video(3)))
-    assert "not the file of the unfinished upload" in page.locator("#preflight").text_content()
+    wait_js(page, "document.getElementById('preflight').textContent.includes('not the file of the unfinished upload')")
     page.unroute_all(behavior="ignoreErrors")
 
 
