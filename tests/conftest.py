@@ -3,6 +3,7 @@ import pytest
 pytest_plugins = [
     "tests.support.browser",
     "tests.fixtures.stream",
+    "tests.fixtures.moodle",
     "tests.fixtures.portal",
 ]
 

@@ -1,0 +1,115 @@
+"""The emulated site's state: users, courses, IOMAD companies, enrolments, assignments, grades,
+tokens, the companion plugin's video records and the OAuth2 provider's clients and codes.
+In memory: a restart (or the test control's reset) goes back to the dataset."""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+ROLE_IDS = {"manager": 1, "editingteacher": 3, "teacher": 4, "student": 5, "companycourseeditor": 9,
+            "companycoursenoneditor": 10}
+GRADERS = {"editingteacher", "teacher", "companycourseeditor", "companycoursenoneditor", "manager"}
+
+
+@dataclass
+class User:
+    id: int
+    username: str
+    firstname: str
+    lastname: str
+    email: str
+    password: str = "demo"
+    siteadmin: bool = False
+    suspended: bool = False
+    lang: str = "en"
+    timemodified: int = 1730000000
+
+    @property
+    def fullname(self) -> str:
+        return f"{self.firstname} {self.lastname}"
+
+
+@dataclass
+class Course:
+    id: int
+    shortname: str
+    fullname: str
+    category: int = 1
+    summary: str = ""
+    startdate: int = 1725148800
+    enddate: int = 0
+    visible: int = 1
+
+
+@dataclass
+class Assignment:
+    id: int
+    cmid: int
+    course: int
+    name: str
+    intro: str
+    duedate: int
+    grade: int = 100
+    allowsubmissionsfromdate: int = 0
+    cutoffdate: int = 0
+    maxattempts: int = -1
+    submissiondrafts: int = 0
+    attemptreopenmethod: str = "none"
+    configs: list[dict[str, str]] = field(default_factory=list)
+    timemodified: int = 1730000000
+
+
+@dataclass
+class Company:
+    id: int
+    name: str
+    shortname: str
+    code: str = ""
+    city: str = ""
+    country: str = "GB"
+    suspended: int = 0
+
+
+@dataclass
+class Site:
+    name: str
+    users: dict[int, User]
+    courses: dict[int, Course]
+    assignments: dict[int, Assignment]
+    companies: dict[int, Company]
+    # (userid, courseid) -> role shortnames
+    enrolments: dict[tuple[int, int], list[str]]
+    # (userid, companyid) -> managertype (0 user, 1 company manager, 2 department manager, 4 reporter)
+    company_users: dict[tuple[int, int], int]
+    company_courses: dict[int, list[int]]           # companyid -> course ids
+    tokens: dict[str, dict[str, Any]]               # token -> {userid, service}
+    oauth_clients: dict[str, dict[str, Any]]
+    service_functions: dict[str, set[str]]          # service shortname -> functions
+    grades: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)       # (assign, user)
+    submissions: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)  # (assign, user)
+    videos: dict[str, dict[str, Any]] = field(default_factory=dict)                   # uid -> record
+    codes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    access_tokens: dict[str, dict[str, Any]] = field(default_factory=dict)
+    consents: set[tuple[int, str, str]] = field(default_factory=set)
+    next_id: int = 1000
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def new_id(self) -> int:
+        with self.lock:
+            self.next_id += 1
+            return self.next_id
+
+    def roles(self, userid: int, courseid: int) -> list[str]:
+        return self.enrolments.get((userid, courseid), [])
+
+    def is_grader(self, userid: int, courseid: int) -> bool:
+        user = self.users.get(userid)
+        return bool(user and user.siteadmin) or bool(set(self.roles(userid, courseid)) & GRADERS)
+
+    def course_company(self, courseid: int) -> int | None:
+        return next((cid for cid, courses in self.company_courses.items() if courseid in courses), None)
+
+    def now(self) -> int:
+        return int(time.time())

@@ -1,0 +1,145 @@
+"""A small Moodle-looking UI: log in, the course page, the assignment page whose description links to
+the portal, and the grade and feedback a student sees, so a newcomer starts where a student starts."""
+from __future__ import annotations
+
+
+from flask import Blueprint, abort, current_app, redirect, render_template_string, request, session
+
+from .site import Site
+
+bp = Blueprint("ui", __name__)
+
+BASE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{{ title or 'Moodle' }}</title>
+<style>body{font-family:system-ui,sans-serif;margin:0;background:#f2f2f2;color:#1d2125}
+header{background:#fff;border-bottom:1px solid #dee2e6;padding:.6rem 1.5rem;display:flex;gap:1.5rem;align-items:center}
+header .brand{font-weight:700;color:#0f6cbf}main{max-width:960px;margin:1.5rem auto;background:#fff;padding:1.5rem;border-radius:.5rem}
+a{color:#0f6cbf}.btn-primary{background:#0f6cbf;color:#fff;border:0;padding:.45rem 1rem;border-radius:.3rem}
+table{border-collapse:collapse}td,th{border:1px solid #dee2e6;padding:.35rem .6rem;text-align:left}
+.alert{background:#f8d7da;padding:.5rem 1rem}</style></head><body>
+<header><span class="brand">{{ sitename }}</span><a href="/">Dashboard</a><span style="flex:1"></span>
+{% if me %}{{ me.fullname }} · <a href="/login/logout.php">Log out</a>{% else %}<a href="/login/index.php">Log in</a>{% endif %}</header>
+<main>{% block body %}{% endblock %}</main></body></html>"""
+
+LOGIN = """{% extends "moodle_base" %}{% block body %}<h1>Log in to {{ sitename }}</h1>
+{% if error %}<p class="alert">{{ error }}</p>{% endif %}
+<form method="post" action="/login/index.php"><p><label>Username <input name="username" id="username" autofocus></label></p>
+<p><label>Password <input name="password" id="password" type="password"></label></p>
+<p><button type="submit" class="btn-primary" id="loginbtn">Log in</button></p></form>
+<p style="color:#6a737b">Demo site: every account's password is <code>demo</code>.</p>{% endblock %}"""
+
+DASHBOARD = """{% extends "moodle_base" %}{% block body %}<h1>Dashboard</h1>
+{% if not me %}<p><a href="/login/index.php">Log in</a> to see your courses.</p>{% else %}<h2>My courses</h2><ul>
+{% for c in courses %}<li><a href="/course/view.php?id={{ c.id }}">{{ c.fullname }}</a></li>{% else %}<li>No courses.</li>{% endfor %}
+</ul>{% endif %}{% endblock %}"""
+
+COURSE = """{% extends "moodle_base" %}{% block body %}<h1>{{ course.fullname }}</h1><h2>General</h2><ul>
+{% for a in assignments %}<li>📄 <a href="/mod/assign/view.php?id={{ a.cmid }}">{{ a.name }}</a></li>{% endfor %}
+</ul>{% endblock %}"""
+
+ASSIGN = """{% extends "moodle_base" %}{% block body %}<p><a href="/course/view.php?id={{ course.id }}">{{ course.fullname }}</a></p>
+<h1>{{ a.name }}</h1><div class="intro">{{ intro|safe }}</div>
+<p>Due: {{ due }}</p>
+{% if grading %}<h2>Submissions</h2><table><tr><th>Student</th><th>Status</th><th>Grade</th><th>Video</th></tr>
+{% for row in grading %}<tr><td><a href="/mod/assign/view.php?id={{ a.cmid }}&action=grader&userid={{ row.user.id }}">{{ row.user.fullname }}</a></td>
+<td>{{ row.status }}</td><td>{{ row.grade }}</td><td>{{ row.video }}</td></tr>{% endfor %}</table>
+{% elif me %}<h2>Submission status</h2><table>
+<tr><th>Submission status</th><td id="submission-status">{{ status }}</td></tr>
+<tr><th>Grade</th><td id="grade">{{ grade }}</td></tr>
+<tr><th>Feedback comments</th><td id="feedback">{{ feedback|safe }}</td></tr></table>{% endif %}{% endblock %}"""
+
+GRADER = """{% extends "moodle_base" %}{% block body %}<h1>{{ a.name }}: {{ student.fullname }}</h1>
+<table><tr><th>Grade</th><td id="grade">{{ grade }}</td></tr><tr><th>Feedback</th><td id="feedback">{{ feedback|safe }}</td></tr>
+<tr><th>Stream Portal video</th><td id="video">{{ video }}</td></tr></table>{% endblock %}"""
+
+
+def site() -> Site:
+    return current_app.extensions["moodle_site"]
+
+
+def me():
+    uid = session.get("moodle_user")
+    return site().users.get(uid) if uid else None
+
+
+def page(template: str, **ctx):
+    return render_template_string(template, sitename=site().name, me=me(), **ctx)
+
+
+@bp.route("/login/index.php", methods=["GET", "POST"])
+def login():
+    if request.method == "POST":
+        user = next((u for u in site().users.values() if u.username == request.form.get("username", "").strip()), None)
+        if user is None or user.password != request.form.get("password") or user.suspended:
+            return page(LOGIN, title="Log in", error="Invalid login, please try again"), 200
+        session["moodle_user"] = user.id
+        session["just_logged_in"] = True
+        return redirect(session.pop("wantsurl", None) or "/")
+    return page(LOGIN, title="Log in")
+
+
+@bp.get("/login/logout.php")
+def logout():
+    session.clear()
+    return redirect("/")
+
+
+@bp.get("/")
+def dashboard():
+    user = me()
+    courses = [site().courses[c] for (u, c) in sorted(site().enrolments) if user and u == user.id]
+    return page(DASHBOARD, title="Dashboard", courses=courses)
+
+
+@bp.get("/course/view.php")
+def course():
+    c = site().courses.get(request.args.get("id", type=int) or 0) or abort(404)
+    if me() is None:
+        session["wantsurl"] = request.full_path
+        return redirect("/login/index.php")
+    return page(COURSE, title=c.fullname, course=c,
+                assignments=[a for a in site().assignments.values() if a.course == c.id])
+
+
+def _grade_text(g, a) -> str:
+    return "-" if not g or g.get("grade") is None else f"{g['grade']:.2f} / {a.grade:.2f}"
+
+
+@bp.get("/mod/assign/view.php")
+def assignment():
+    cmid = request.args.get("id", type=int)
+    a = next((x for x in site().assignments.values() if x.cmid == cmid), None) or abort(404)
+    user = me()
+    if user is None:
+        session["wantsurl"] = request.full_path
+        return redirect("/login/index.php")
+    course = site().courses[a.course]
+    if request.args.get("action") == "grader" and site().is_grader(user.id, a.course):
+        student = site().users.get(request.args.get("userid", type=int)) or abort(404)
+        g = site().grades.get((a.id, student.id))
+        v = next((v for v in site().videos.values() if v["assignmentid"] == a.id and v["userid"] == student.id), None)
+        return page(GRADER, title=a.name, a=a, student=student, grade=_grade_text(g, a),
+                    feedback=(g or {}).get("feedback") or "",
+                    video=f"{v['streamuid']} ({v['status']}, {v['durationseconds']:.0f} s)" if v else "—")
+    import datetime
+    due = datetime.datetime.fromtimestamp(a.duedate, datetime.timezone.utc).strftime("%A, %d %B %Y, %H:%M") if a.duedate else "—"
+    grading = None
+    if site().is_grader(user.id, a.course):
+        grading = []
+        for (uid, cid), roles in sorted(site().enrolments.items()):
+            if cid == a.course and "student" in roles:
+                sub = site().submissions.get((a.id, uid))
+                v = next((v for v in site().videos.values() if v["assignmentid"] == a.id and v["userid"] == uid), None)
+                grading.append({"user": site().users[uid], "status": (sub or {}).get("status", "No submission"),
+                                "grade": _grade_text(site().grades.get((a.id, uid)), a), "video": v["status"] if v else "—"})
+    sub = site().submissions.get((a.id, user.id))
+    g = site().grades.get((a.id, user.id))
+    status = {"submitted": "Submitted for grading", "draft": "Draft (not submitted)", "reopened": "Reopened",
+              "new": "No attempt"}.get((sub or {}).get("status", "new"), "No attempt")
+    return page(ASSIGN, title=a.name, a=a, course=course, intro=a.intro, due=due, grading=grading, status=status,
+                grade=_grade_text(g, a), feedback=(g or {}).get("feedback") or "")
+
+
+def install(app) -> None:
+    from jinja2 import DictLoader, ChoiceLoader
+    app.jinja_loader = ChoiceLoader([DictLoader({"moodle_base": BASE}), app.jinja_loader])
+
