@@ -3,9 +3,7 @@ from __future__ import annotations
 
 from authlib.integrations.flask_client import OAuth
 from authlib.oidc.core import CodeIDToken
-from flask import Flask
-
-oauth = OAuth()
+from flask import Flask, current_app
 
 
 class MoodleIDToken(CodeIDToken):
@@ -18,9 +16,15 @@ class MoodleIDToken(CodeIDToken):
             super().validate_nonce()
 
 
+def moodle_oidc():
+    """This app's OpenID client (one registry per app: tests build several apps)."""
+    return current_app.extensions["portal_oauth"].moodle
+
+
 def init_oidc(app: Flask) -> None:
     settings = app.config["SETTINGS"]
-    oauth.init_app(app)
+    oauth = OAuth(app)
+    app.extensions["portal_oauth"] = oauth
     oauth.register(
         "moodle",
         client_id=settings.oauth_client_id,

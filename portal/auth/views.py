@@ -5,7 +5,7 @@ import logging
 from urllib.parse import urlparse
 
 from authlib.integrations.base_client import OAuthError
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from requests import RequestException
 
@@ -14,7 +14,7 @@ from ..extensions import db
 from ..services import roster
 from ..services.moodle import MoodleError
 from . import bp
-from .oidc import MoodleIDToken, oauth
+from .oidc import MoodleIDToken, moodle_oidc
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,8 @@ def signin():
 @bp.get("/auth/login")
 def login():
     session["after_signin"] = safe_next(request.args.get("next"))
-    return oauth.moodle.authorize_redirect(url_for("auth.callback", _external=True))
+    # The registered redirect URI is built from the configured public URL, never the Host header.
+    return moodle_oidc().authorize_redirect(current_app.config["SETTINGS"].base_url + url_for("auth.callback"))
 
 
 @bp.get("/auth/callback")
@@ -52,8 +53,8 @@ def callback():
         message = DENIED.get(error) or f"Moodle refused the sign-in ({error})."
         return render_template("auth/signin.html", error=message, next=session.get("after_signin")), 400
     try:
-        token = oauth.moodle.authorize_access_token(claims_cls=MoodleIDToken)
-        claims = token.get("userinfo") or oauth.moodle.userinfo(token=token)
+        token = moodle_oidc().authorize_access_token(claims_cls=MoodleIDToken)
+        claims = token.get("userinfo") or moodle_oidc().userinfo(token=token)
     except OAuthError as exc:
         # mismatching_state, invalid_grant (reused or expired code), bad id_token…
         log.info("sign-in refused: %s", exc.error)

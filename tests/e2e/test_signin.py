@@ -1,0 +1,44 @@
+"""Signing in through Moodle (local_oauth2) in a real browser, starting where a student starts."""
+from portal.models import CompanyMember, Enrolment, User
+
+
+def moodle_login(page, username):
+    page.fill("#username", username)
+    page.fill("#password", "demo")
+    page.click("#loginbtn")
+
+
+def test_student_from_the_moodle_assignment_lands_on_the_portal_assignment(page, live_portal, moodle_emulator, db):
+    page.goto(f"{moodle_emulator.base_url}/mod/assign/view.php?id=101")
+    moodle_login(page, "student1")                                  # Moodle's own login first
+    page.get_by_role("link", name="Stream Portal").click()          # the link in the assignment intro
+    assert "/signin" in page.url
+    page.get_by_role("link", name="Sign in with Moodle").click()
+    page.get_by_role("button", name="Allow").click()                # first use: consent
+    page.wait_for_url(f"{live_portal.url}/a/101")
+    assert page.get_by_role("heading", name="River walk video").is_visible()
+    user = db.session.query(User).filter_by(username="student1").one()
+    roles = {(e.course.shortname, e.role) for e in db.session.query(Enrolment).filter_by(user_id=user.id)}
+    assert roles == {("GEO101", "student"), ("ECO102", "student")}
+
+
+def test_cancelled_consent_is_explained(page, live_portal, moodle_emulator, db):
+    page.goto(f"{live_portal.url}/signin")
+    page.get_by_role("link", name="Sign in with Moodle").click()
+    moodle_login(page, "student2")
+    page.get_by_role("button", name="Cancel").click()
+    assert "chose not to let the portal use your Moodle account" in page.content()
+    assert db.session.query(User).count() == 0
+
+
+def test_manager_sees_only_their_company(page, live_portal, moodle_emulator, db):
+    page.goto(f"{live_portal.url}/signin?next=/reports/")
+    page.get_by_role("link", name="Sign in with Moodle").click()
+    moodle_login(page, "manager1")
+    page.get_by_role("button", name="Allow").click()
+    page.wait_for_url(f"{live_portal.url}/reports/**")
+    body = page.content()
+    assert "Acme Field Studies" in body and "Beta Surveys" not in body
+    manager = db.session.query(User).filter_by(username="manager1").one()
+    assert [(m.company.name, m.role) for m in db.session.query(CompanyMember).filter_by(user_id=manager.id)] == \
+        [("Acme Field Studies", "manager")]
