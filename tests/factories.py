@@ -58,7 +58,7 @@ class Factory:
         n = next(_ids)
         course = course or self.course()
         kw.setdefault("due_at", utcnow() + timedelta(days=7))
-        return self._add(Assignment(moodle_id=n, cmid=n, course=course, name=kw.pop("name", f"Video {n}"),
+        return self._add(Assignment(moodle_id=kw.pop("moodle_id", n), cmid=kw.pop("cmid", n), course=course, name=kw.pop("name", f"Video {n}"),
                                     grade_max=kw.pop("grade_max", Decimal(100)),
                                     max_bytes=kw.pop("max_bytes", 5 * 1024**3),
                                     max_minutes=kw.pop("max_minutes", 30),

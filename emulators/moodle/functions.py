@@ -273,6 +273,7 @@ def _store_grade(c: Call, a, userid: int, grade: float, plugindata: dict, addatt
     record.update(grade=None if grade is None or grade == -1 else grade, timemodified=now, grader=c.user.id,
                   feedback=feedback if feedback is not None else (existing or {}).get("feedback"))
     c.site.grades[key] = record
+    c.site.grade_log.append((a.id, userid, record["grade"]))
     sub = c.site.submissions.setdefault(key, {"id": c.site.new_id(), "status": "new", "attemptnumber": 0,
                                               "timecreated": now, "timemodified": now})
     if addattempt:

@@ -93,6 +93,7 @@ class Site:
     codes: dict[str, dict[str, Any]] = field(default_factory=dict)
     access_tokens: dict[str, dict[str, Any]] = field(default_factory=dict)
     consents: set[tuple[int, str, str]] = field(default_factory=set)
+    grade_log: list[tuple[int, int, Any]] = field(default_factory=list)   # every grade write received
     next_id: int = 1000
     lock: threading.RLock = field(default_factory=threading.RLock)
 

@@ -1,0 +1,132 @@
+"""Grades saved in the portal reach Moodle through the outbox: never lost, never twice."""
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from portal.models import OutboxMessage, Submission, utcnow
+from portal.services import outbox
+from portal.services.grading import save_review
+from portal.services.roster import moodle_client
+
+
+@pytest.fixture
+def graded_world(live_portal, moodle_emulator, make, db):
+    """Portal rows that mirror the Moodle demo site: assignment 1 (cmid 101), its students."""
+    course = make.course(make.company())
+    a = make.assignment(course, cmid=101, moodle_id=1, grade_max=Decimal(100))
+    teacher = make.teacher(course)
+    students = []
+    for username in ("student1", "student2", "student3", "student4"):
+        u = make.student(course, username=username)
+        u.moodle_id = moodle_emulator.user(username).id
+        students.append(u)
+    db.session.commit()
+    subs = [make.submission(a, s, status="ready") for s in students]
+    return a, teacher, subs
+
+
+def grade(app, teacher, sub, value, action="save"):
+    with app.app_context():
+        from portal.extensions import db
+        fresh = db.session.get(Submission, sub.id)
+        save_review(db.session.get(type(teacher), teacher.id), fresh, version=fresh.version, grade=str(value),
+                    feedback=f"feedback {value}", action=action)
+
+
+def drain(app):
+    with app.app_context():
+        from portal.extensions import db
+        return outbox.drain(db.session, moodle_client(), max_attempts=8)
+
+
+def test_saved_grade_arrives_in_moodle_with_feedback(live_portal, moodle_emulator, graded_world):
+    a, teacher, subs = graded_world
+    grade(live_portal.app, teacher, subs[0], "87.5", "approve")
+    assert drain(live_portal.app) == 1
+    got = moodle_emulator.grades(1)[subs[0].student.moodle_id]
+    assert got["grade"] == 87.5 and "feedback 87.5" in got["feedback"]
+
+
+def test_moodle_down_during_many_saves_then_back_every_grade_once(live_portal, moodle_emulator, graded_world, db):
+    a, teacher, subs = graded_world
+    moodle_emulator.fail_next(10_000, 503)
+    for i in range(100):                                   # 100 saves while Moodle is down
+        grade(live_portal.app, teacher, subs[i % 4], str(i))
+    drain(live_portal.app)
+    assert moodle_emulator.app.site.grade_log == []
+    pending = db.session.scalars(select(OutboxMessage).where(OutboxMessage.state == "pending")).all()
+    assert len(pending) == 4 and all(m.attempts == 1 and m.last_error for m in pending)   # superseded ones dropped
+    moodle_emulator.fail_next(0)
+    with live_portal.app.app_context():                   # Moodle is back: due now, not in minutes
+        from portal.extensions import db as pdb
+        for m in pdb.session.scalars(select(OutboxMessage)):
+            m.next_attempt_at = utcnow()
+        pdb.session.commit()
+    drain(live_portal.app)
+    log = moodle_emulator.app.site.grade_log
+    assert Counter((uid) for _, uid, _ in log) == Counter({s.student.moodle_id: 1 for s in subs})
+    assert {uid: g for _, uid, g in log} == {subs[i].student.moodle_id: float(96 + i) for i in range(4)}
+
+
+def test_worker_killed_mid_batch_rows_are_picked_up_again(live_portal, moodle_emulator, graded_world, db):
+    a, teacher, subs = graded_world
+    grade(live_portal.app, teacher, subs[0], "50")
+    with live_portal.app.app_context():
+        from portal.extensions import db as pdb
+        claimed = outbox.claim(pdb.session, "doomed-worker")      # claims, then "dies"
+        assert len(claimed) == 1
+        assert outbox.claim(pdb.session, "other") == []            # leased: nobody else takes it yet
+        later = utcnow() + outbox.LEASE + timedelta(seconds=1)
+        assert [m.id for m in outbox.claim(pdb.session, "other", now=later)] == [claimed[0].id]
+        pdb.session.rollback()
+        m = pdb.session.get(OutboxMessage, claimed[0].id)
+        m.locked_until = None
+        pdb.session.commit()
+    drain(live_portal.app)
+    assert [uid for _, uid, _ in moodle_emulator.app.site.grade_log] == [subs[0].student.moodle_id]
+
+
+def test_rejected_call_is_dead_with_the_reason_in_words(live_portal, moodle_emulator, graded_world, db):
+    a, teacher, subs = graded_world
+    grade(live_portal.app, teacher, subs[0], "10")
+    moodle_emulator.app.site.tokens.pop(moodle_emulator.service_token)      # revoked
+    drain(live_portal.app)
+    m = db.session.scalars(select(OutboxMessage)).one()
+    db.session.refresh(m)
+    assert m.state == "dead" and "invalidtoken" in m.last_error and "Invalid token" in m.last_error
+
+
+def test_two_workers_at_once_send_each_grade_once(live_portal, moodle_emulator, graded_world, request):
+    if request.config.getoption("--db") != "postgres":
+        pytest.skip("SKIP LOCKED concurrency is a PostgreSQL property; SQLite has one writer")
+    a, teacher, subs = graded_world
+    for i, sub in enumerate(subs):
+        grade(live_portal.app, teacher, sub, str(i + 1))
+    moodle_emulator.set_latency(50)
+    threads = [threading.Thread(target=drain, args=(live_portal.app,)) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert Counter(uid for _, uid, _ in moodle_emulator.app.site.grade_log) == \
+        Counter({s.student.moodle_id: 1 for s in subs})
+
+
+def test_time_coded_comments_become_links_in_moodle(live_portal, moodle_emulator, graded_world):
+    from portal.services.grading import add_comment
+
+    a, teacher, subs = graded_world
+    with live_portal.app.app_context():
+        from portal.extensions import db as pdb
+        sub = pdb.session.get(Submission, subs[1].id)
+        add_comment(pdb.session.get(type(teacher), teacher.id), sub, "61", "Steady framing here")
+    grade(live_portal.app, teacher, subs[1], "70")
+    drain(live_portal.app)
+    feedback = moodle_emulator.grades(1)[subs[1].student.moodle_id]["feedback"]
+    assert f"{live_portal.url}/grading/{subs[1].id}?t=61" in feedback and "1:01" in feedback
