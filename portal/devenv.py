@@ -16,7 +16,6 @@ def dev_env() -> dict[str, str]:
     return {
         "SECRET_KEY": secrets.token_hex(32),
         "PORTAL_BASE_URL": portal,
-        "DATABASE_URL": "sqlite:///instance/portal.db",
         "MOODLE_URL": f"http://127.0.0.1:{MOODLE_PORT}",
         "MOODLE_SERVICE_TOKEN": secrets.token_hex(16),
         "MOODLE_OAUTH_CLIENT_ID": "stream-portal",
