@@ -55,7 +55,7 @@ def seed_demo(say: Callable[[str], None] = print) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for i, (assignment, student) in enumerate(chosen):
             path = Path(tmp) / f"demo{i}.mp4"
-            make_video(path, 6 + 2 * i, ("testsrc", "smptebars", "mandelbrot")[i % 3])
+            make_video(path, 6 + 2 * i, ("testsrc", "smptebars", "testsrc2")[i % 3])
             size = path.stat().st_size
             upload = client.create_tus_upload(upload_length=size, creator=str(student.moodle_id),
                                               name=f"fieldwork-{student.username}.mp4",
