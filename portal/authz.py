@@ -51,11 +51,13 @@ def visible_submissions(user: User) -> Select:
 
 
 def gradable_submissions(user: User) -> Select:
-    """Submissions `user` may grade: the teacher's queue."""
-    q = select(Submission).join(Submission.assignment).join(Assignment.course)
+    """Submissions `user` may grade: the teacher's queue. A semi-join, not a join, so counting a
+    large queue does not drag every assignment and course row along."""
+    q = select(Submission)
     if user.is_site_admin:
         return q
-    return q.where(Course.id.in_(courses_taught_by(user)))
+    return q.where(Submission.assignment_id.in_(
+        select(Assignment.id).where(Assignment.course_id.in_(courses_taught_by(user)))))
 
 
 def graded_assignments(user: User) -> Select:

@@ -211,7 +211,7 @@ class Submission(db.Model):
     duration_seconds: Mapped[Optional[float]] = mapped_column(Float)
     size_bytes: Mapped[Optional[int]] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    uploaded_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    uploaded_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, index=True)
     ready_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     delete_after: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     deleted_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)

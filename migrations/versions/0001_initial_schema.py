@@ -209,6 +209,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_submissions_review_state'), ['review_state'], unique=False)
         batch_op.create_index(batch_op.f('ix_submissions_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_submissions_student_id'), ['student_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_submissions_uploaded_at'), ['uploaded_at'], unique=False)
 
     op.create_table('comments',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -263,6 +264,7 @@ def downgrade():
 
     op.drop_table('comments')
     with op.batch_alter_table('submissions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_submissions_uploaded_at'))
         batch_op.drop_index(batch_op.f('ix_submissions_student_id'))
         batch_op.drop_index(batch_op.f('ix_submissions_status'))
         batch_op.drop_index(batch_op.f('ix_submissions_review_state'))

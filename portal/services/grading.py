@@ -109,19 +109,22 @@ def sync_state_column():
             .order_by(OutboxMessage.id.desc()).limit(1).correlate(Submission).scalar_subquery())
 
 
+def _assignments_where(*conditions) -> Select:
+    return select(Assignment.id).join(Assignment.course).where(*conditions)
+
+
 def _filtered(user: User, f: QueueFilters, *, with_review: bool = True) -> Select:
-    q = (authz.gradable_submissions(user).join(Submission.student)
-         .where(Submission.status.in_(SUBMITTED)))
+    q = authz.gradable_submissions(user).where(Submission.status.in_(SUBMITTED))
     if f.course:
-        q = q.where(Course.id == f.course)
+        q = q.where(Submission.assignment_id.in_(_assignments_where(Course.id == f.course)))
     if f.assignment:
-        q = q.where(Assignment.id == f.assignment)
+        q = q.where(Submission.assignment_id == f.assignment)
     if f.company:
-        q = q.where(Course.company_id == f.company)
+        q = q.where(Submission.assignment_id.in_(_assignments_where(Course.company_id == f.company)))
     if f.video:
         q = q.where(Submission.status == f.video)
     if f.overdue:
-        q = q.where(Assignment.due_at.is_not(None), Assignment.due_at < utcnow(),
+        q = q.where(Submission.assignment_id.in_(_assignments_where(Assignment.due_at < utcnow())),
                     Submission.review_state.in_((ReviewState.NEW.value, ReviewState.IN_REVIEW.value)))
     if with_review and f.review:
         q = q.where(Submission.review_state == f.review)
@@ -129,13 +132,14 @@ def _filtered(user: User, f: QueueFilters, *, with_review: bool = True) -> Selec
 
 
 def queue_for(user: User, f: QueueFilters) -> QueuePage:
-    base = _filtered(user, f)
-    total = db.session.scalar(select(func.count()).select_from(base.with_only_columns(Submission.id).subquery()))
+    # One GROUP BY gives the counts per state and, from them, the total under the filters.
     counts_q = (_filtered(user, f, with_review=False)
                 .with_only_columns(Submission.review_state, func.count(Submission.id))
                 .group_by(Submission.review_state))
     counts = {state: n for state, n in db.session.execute(counts_q)}
-    rows_q = (base.add_columns(sync_state_column())
+    total = counts.get(f.review, 0) if f.review else sum(counts.values())
+    rows_q = (_filtered(user, f).join(Submission.assignment).join(Assignment.course).join(Submission.student)
+              .add_columns(sync_state_column())
               .options(contains_eager(Submission.assignment).contains_eager(Assignment.course),
                        contains_eager(Submission.student))
               .order_by(*SORTS[f.sort]).limit(PAGE_SIZE).offset((f.page - 1) * PAGE_SIZE))
@@ -145,7 +149,7 @@ def queue_for(user: User, f: QueueFilters) -> QueuePage:
         courses_q = courses_q.where(Course.id.in_(authz.courses_taught_by(user)))
     courses = db.session.scalars(courses_q).all()
     assignments = db.session.scalars(authz.graded_assignments(user).order_by(Assignment.name)).all()
-    return QueuePage(rows, total or 0, counts, f, courses, assignments)
+    return QueuePage(rows, total, counts, f, courses, assignments)
 
 
 def sync_state_of(sub: Submission) -> str:
