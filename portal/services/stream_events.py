@@ -7,9 +7,10 @@ from datetime import datetime, timezone
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Submission, WebhookEvent, utcnow
+from ..models import Assignment, Course, Submission, WebhookEvent, utcnow
 from .stream import WebhookSignatureError, verify_webhook
 from .submissions import apply_video
 
@@ -38,7 +39,10 @@ def receive(body: bytes, header: str, secret: str) -> str:
     except IntegrityError:      # the same signed body again: already handled
         db.session.rollback()
         return "duplicate"
-    sub = db.session.scalar(select(Submission).where(Submission.stream_uid == event.stream_uid))
+    # One query for everything applying the event touches (retention, the Moodle record).
+    sub = db.session.scalar(select(Submission).where(Submission.stream_uid == event.stream_uid).options(
+        joinedload(Submission.assignment).joinedload(Assignment.course).joinedload(Course.company),
+        joinedload(Submission.student)))
     outcome = "unknown video"
     if sub is None:
         event.error = "no submission has this video uid (see flask reconcile --orphans)"
