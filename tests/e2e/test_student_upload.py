@@ -93,6 +93,11 @@ def test_a_different_file_is_recognised_as_different(page, live_portal, assignme
     page.route("**/tus/**", lambda route: route.abort())      # the network is cut: nothing reaches Stream
     page.set_input_files("#file", str(big_video))
     wait_js(page, "document.getElementById('progress').hidden === false")
+    for _ in range(100):                 # the creation request has reached the portal
+        db.session.expire_all()
+        if db.session.query(Submission).filter(Submission.upload_url.is_not(None)).count():
+            break
+        page.wait_for_timeout(50)
     page.goto(f"{live_portal.url}/a/{assignment.cmid}")
     page.set_input_files("#file", str(make_video(3)))
     wait_js(page, "document.getElementById('preflight').textContent.includes('not the file of the unfinished upload')")
