@@ -25,7 +25,7 @@ def main() -> None:
     try:
         with portal(kind, moodle_url=server.url, moodle_service_token="b" * 32) as app:
             from portal.extensions import db
-            from portal.models import Assignment, Course, OutboxMessage, User
+            from portal.models import Assignment, Course, OutboxMessage, utcnow
             from portal.services import outbox
             from portal.services.roster import moodle_client
 
@@ -41,21 +41,19 @@ def main() -> None:
                 moodle.site.enrolments[(uid, 2)] = ["student"]
             db.session.execute(OutboxMessage.__table__.insert(), [dict(
                 kind="grade", idempotency_key=f"grade:{i}:v1", state="pending", attempts=0,
-                next_attempt_at=__import__("portal.models", fromlist=["utcnow"]).utcnow(),
-                created_at=__import__("portal.models", fromlist=["utcnow"]).utcnow(),
+                next_attempt_at=utcnow(), created_at=utcnow(),
                 payload={"assignmentid": 1, "userid": 10_000 + i, "grade": float(i % 100), "feedback_html": "<p>ok</p>",
                          "addattempt": False}) for i in range(N)])
             db.session.commit()
             moodle.control.latency_ms = 50
             client = moodle_client()
             start = time.perf_counter()
-            one = client.site_info()
+            client.site_info()
             call_ms = (time.perf_counter() - start) * 1000
             start = time.perf_counter()
             sent = outbox.drain(db.session, client)
             drained = time.perf_counter() - start
             received = len(moodle.site.grade_log)
-            _ = (one, User)
     finally:
         server.stop()
     one_by_one = N * call_ms / 1000

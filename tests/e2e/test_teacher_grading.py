@@ -1,8 +1,6 @@
 """The teacher's queue in a real browser, driven with the keyboard; the grade reaches Moodle."""
 from decimal import Decimal
 
-from tusclient import client as tus
-
 from portal.models import Comment, Submission
 from portal.services import outbox
 from portal.services.roster import moodle_client
@@ -17,12 +15,8 @@ def test_keyboard_triage_grade_comment_approve_and_sync(page, live_portal, moodl
     student = make.student(course, username="student1", fullname="Sam Student")
     student.moodle_id = moodle_emulator.user("student1").id
     db.session.commit()
-    path = make_video(6)
-    upload = stream_emulator.client().create_tus_upload(upload_length=path.stat().st_size, creator="1",
-                                                        name="v.mp4", max_duration_seconds=60)
-    tus.TusClient(upload.upload_url).uploader(str(path), url=upload.upload_url).upload()
-    stream_emulator.wait_for_state(upload.uid, "ready")
-    sub = make.submission(a, student, status="ready", stream_uid=upload.uid, duration_seconds=6.0)
+    uid = stream_emulator.ready_video(make_video(6))
+    sub = make.submission(a, student, status="ready", stream_uid=uid, duration_seconds=6.0)
 
     live_portal.login(page, teacher)
     page.goto(f"{live_portal.url}/grading/")

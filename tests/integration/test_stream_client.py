@@ -77,25 +77,22 @@ def test_server_error_then_success_is_retried_for_reads_but_creation_is_never_re
 
 def test_playback_through_a_signed_iframe_and_refusals(stream_client, stream_emulator, make_video):
     path = make_video(3)
-    upload = stream_client.create_tus_upload(upload_length=path.stat().st_size, creator="1", name="v.mp4",
-                                             max_duration_seconds=60)
-    tus.TusClient(upload.upload_url).uploader(str(path), url=upload.upload_url).upload()
-    stream_emulator.wait_for_state(upload.uid, "ready")
+    uid = stream_emulator.ready_video(path)
     key = stream_client.create_signing_key()
-    good = sign_playback_token(upload.uid, key.id, key.pem, ttl_seconds=60)
+    good = sign_playback_token(uid, key.id, key.pem, ttl_seconds=60)
     page = requests.get(f"{stream_emulator.customer_domain}/{good}/iframe")
     assert page.status_code == 200 and "<video" in page.text
     assert requests.get(f"{stream_emulator.customer_domain}/{good}/video.mp4").content == path.read_bytes()
-    expired = sign_playback_token(upload.uid, key.id, key.pem, ttl_seconds=60, now=1_600_000_000)
+    expired = sign_playback_token(uid, key.id, key.pem, ttl_seconds=60, now=1_600_000_000)
     tampered = good[:-4] + ("AAAA" if not good.endswith("AAAA") else "BBBB")
-    wrong_kid = sign_playback_token(upload.uid, "0" * 32, key.pem, ttl_seconds=60)
-    plain = upload.uid                      # the video requires signed URLs
+    wrong_kid = sign_playback_token(uid, "0" * 32, key.pem, ttl_seconds=60)
+    plain = uid                             # the video requires signed URLs
     for token, why in ((expired, "expired"), (tampered, "signature"), (wrong_kid, "unknown key"),
                        (plain, "requires a signed URL")):
         r = requests.get(f"{stream_emulator.customer_domain}/{token}/iframe")
         assert r.status_code == 401 and why in r.text and "<video" not in r.text
         assert requests.get(f"{stream_emulator.customer_domain}/{token}/video.mp4").status_code == 401
-    blocked = sign_playback_token(upload.uid, key.id, key.pem, ttl_seconds=60,
+    blocked = sign_playback_token(uid, key.id, key.pem, ttl_seconds=60,
                                   access_rules=[{"type": "ip.src", "ip": ["127.0.0.0/8"], "action": "block"},
                                                 {"type": "any", "action": "allow"}])
     assert requests.get(f"{stream_emulator.customer_domain}/{blocked}/iframe").status_code == 401
@@ -121,18 +118,14 @@ def test_webhook_is_signed_and_verifiable(stream_emulator, make_video, stream_cl
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         secret = stream_client.set_webhook(f"http://127.0.0.1:{server.server_port}/hook")
-        path = make_video(3)
-        upload = stream_client.create_tus_upload(upload_length=path.stat().st_size, creator="1", name="v.mp4",
-                                                 max_duration_seconds=60)
-        tus.TusClient(upload.upload_url).uploader(str(path), url=upload.upload_url).upload()
-        stream_emulator.wait_for_state(upload.uid, "ready")
+        uid = stream_emulator.ready_video(make_video(3))
         for _ in range(100):
             if got:
                 break
             threading.Event().wait(0.05)
         header, body = got[0]
         verify_webhook(body, header, secret)
-        assert json.loads(body)["uid"] == upload.uid and json.loads(body)["status"]["state"] == "ready"
+        assert json.loads(body)["uid"] == uid and json.loads(body)["status"]["state"] == "ready"
         with pytest.raises(WebhookSignatureError):
             verify_webhook(body, header, "another-secret")
     finally:
