@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import enum
 
-from flask import abort
+from flask import abort, g, has_request_context
 from sqlalchemy import Select, or_, select
 
 from .extensions import db
@@ -120,12 +120,25 @@ def company_or_404(user: User, company_id: int) -> Company:
     return company
 
 
+def _per_request(name: str, user: User, compute) -> bool:
+    """Role flags asked by the view and the navigation alike: one query per request, not per ask."""
+    if not has_request_context():
+        return compute()
+    cache = g.setdefault("_role_flags", {})
+    key = (name, user.id)
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
 def is_teacher(user: User) -> bool:
-    return user.is_site_admin or db.session.scalar(courses_taught_by(user).limit(1)) is not None
+    return user.is_site_admin or _per_request(
+        "teacher", user, lambda: db.session.scalar(courses_taught_by(user).limit(1)) is not None)
 
 
 def is_manager(user: User) -> bool:
-    return user.is_site_admin or db.session.scalar(companies_managed_by(user).limit(1)) is not None
+    return user.is_site_admin or _per_request(
+        "manager", user, lambda: db.session.scalar(companies_managed_by(user).limit(1)) is not None)
 
 
 def is_student(user: User) -> bool:

@@ -68,6 +68,11 @@ def g5(value: float | None) -> str:
 
 # --- core ----------------------------------------------------------------------------------------
 
+ADVANCED = [("usecomments", 1), ("usetags", 1), ("enablenotes", 1), ("messaging", 1), ("enableblogs", 1),
+            ("enablecompletion", 1), ("enablebadges", 1), ("messagingallusers", 0), ("enablecustomreports", 1),
+            ("enableglobalsearch", 0), ("mnet_dispatcher_mode", 0)]
+
+
 def site_info(c: Call, serviceshortnames):
     u = c.user
     return {"sitename": c.site.name, "username": u.username, "firstname": u.firstname, "lastname": u.lastname,
@@ -75,9 +80,10 @@ def site_info(c: Call, serviceshortnames):
             "userpictureurl": c.picture("f1"),
             "functions": [{"name": f, "version": "2024100700"} for f in sorted(c.site.service_functions.get(c.service, ()))],
             "downloadfiles": 0, "uploadfiles": 0, "release": "4.5 (Build: 20241007)", "version": "2024100700",
-            "mobilecssurl": "", "advancedfeatures": [], "usercanmanageownfiles": True, "userquota": 104857600,
-            "usermaxuploadfilesize": 104857600, "userhomepage": 1, "siteid": 1, "sitecalendartype": "gregorian",
-            "usercalendartype": "gregorian", "userissiteadmin": u.siteadmin, "theme": "boost"}
+            "mobilecssurl": "", "advancedfeatures": [{"name": n, "value": v} for n, v in ADVANCED], "usercanmanageownfiles": True, "userquota": 104857600,
+            "usermaxuploadfilesize": 104857600, "userhomepage": 1, "userprivateaccesskey": "0" * 32,
+            "siteid": 1, "sitecalendartype": "gregorian", "usercalendartype": "gregorian",
+            "userissiteadmin": u.siteadmin, "theme": "boost", "limitconcurrentlogins": 0}
 
 
 def user_record(c: Call, u: User) -> dict[str, Any]:
@@ -87,7 +93,8 @@ def user_record(c: Call, u: User) -> dict[str, Any]:
         out.update(username=u.username, firstname=u.firstname, lastname=u.lastname)
     out["fullname"] = u.fullname
     if full:
-        out.update(email=u.email, department="", firstaccess=0, lastaccess=0, auth="manual", suspended=u.suspended,
+        out.update(email=u.email, department="", idnumber=u.username.upper(), firstaccess=0, lastaccess=0,
+                   auth="manual", suspended=u.suspended,
                    confirmed=True, lang=u.lang, theme="", timezone="99", mailformat=1)
     out.update(profileimageurlsmall=c.picture("f2"), profileimageurl=c.picture("f1"))
     return out
@@ -110,8 +117,9 @@ def course_record(course, usercount: int | None = None, extra: dict | None = Non
     if usercount is not None:
         out["enrolledusercount"] = usercount
     out.update(idnumber="", visible=course.visible, summary=course.summary, summaryformat=1, format="topics",
-               showgrades=True, lang="", enablecompletion=False, completionhascriteria=False,
-               completionusertracked=False, category=course.category, progress=None, completed=None,
+               courseimage=f"/pluginfile.php/{course.id}/course/generated/course.svg",
+               showgrades=True, lang="", enablecompletion=True, completionhascriteria=False,
+               completionusertracked=True, category=course.category, progress=None, completed=False,
                startdate=course.startdate, enddate=course.enddate, marker=0, lastaccess=None, isfavourite=False,
                hidden=False, overviewfiles=[], showactivitydates=True, showcompletionconditions=True,
                timemodified=1730000000)
@@ -145,9 +153,17 @@ def enrolled_users(c: Call, courseid, options):
         if cap == "mod/assign:submit" and "student" not in roles:
             continue
         u = c.site.users[uid]
-        rec = {"id": u.id, "username": u.username, "fullname": u.fullname, "email": u.email,
-               "roles": [{"roleid": ROLE_IDS.get(r, 5), "name": "" if r in ("student", "teacher", "editingteacher") else r,
-                          "shortname": r, "sortorder": 0} for r in roles]}
+        rec = {"id": u.id}
+        if c.privileged or uid == c.user.id:
+            rec["username"] = u.username
+        rec.update(firstname=u.firstname, lastname=u.lastname, fullname=u.fullname, email=u.email, department="",
+                   idnumber=u.username.upper(), firstaccess=0, lastaccess=0, lastcourseaccess=0,
+                   profileimageurlsmall=c.picture("f2"), profileimageurl=c.picture("f1"),
+                   roles=[{"roleid": ROLE_IDS.get(r, 5), "name": "" if r in ("student", "teacher", "editingteacher") else r,
+                           "shortname": r, "sortorder": 0} for r in roles],
+                   enrolledcourses=[{"id": x, "fullname": c.site.courses[x].fullname,
+                                     "shortname": c.site.courses[x].shortname}
+                                    for (v, x) in sorted(c.site.enrolments) if v == uid])
         out.append({k: v for k, v in rec.items() if fields is None or k in fields})
     return out
 
@@ -208,7 +224,8 @@ def assignment_record(a) -> dict[str, Any]:
             "blindmarking": 0, "hidegrader": 0, "revealidentities": 0, "attemptreopenmethod": a.attemptreopenmethod,
             "maxattempts": a.maxattempts, "markingworkflow": 0, "markingallocation": 0,
             "requiresubmissionstatement": 0, "preventsubmissionnotingroup": 0, "configs": a.configs,
-            "intro": a.intro, "introformat": 1, "introfiles": [], "timelimit": 0, "submissionattachments": 0}
+            "intro": a.intro, "introformat": 1, "introfiles": [], "introattachments": [], "timelimit": 0,
+            "submissionattachments": 0}
 
 
 def get_assignments(c: Call, courseids, capabilities, includenotenrolledcourses):
@@ -219,7 +236,11 @@ def get_assignments(c: Call, courseids, capabilities, includenotenrolledcourses)
     for cid in courseids:
         course = c.site.courses.get(cid)
         enrolled = bool(c.site.roles(c.user.id, cid))
-        if course is None or not c.may_see_course(cid):
+        if course is None:
+            warnings.append({"item": "course", "itemid": cid, "warningcode": "2",
+                             "message": "User is not enrolled or does not have requested capability"})
+            continue
+        if not c.may_see_course(cid):
             warnings.append({"item": "course", "itemid": cid, "warningcode": "1",
                              "message": "No access rights in course context"})
             continue
@@ -392,11 +413,11 @@ def update_grades(c: Call, source, courseid, component, activityid, itemnumber, 
 
 def company_record(co) -> dict[str, Any]:
     return {"id": co.id, "name": co.name, "shortname": co.shortname, "code": co.code, "address": None,
-            "city": co.city, "region": "", "postcode": "", "country": co.country, "maildisplay": 2,
+            "city": co.city, "region": None, "country": co.country, "maildisplay": 2,
             "mailformat": 1, "maildigest": 0, "autosubscribe": 1, "trackforums": 0, "htmleditor": 1,
             "screenreader": 0, "timezone": "99", "lang": "en", "suspended": co.suspended, "ecommerce": 0,
-            "parentid": 0, "customcss": None, "validto": None, "suspendafter": 0, "companyterminated": 0,
-            "theme": "iomadboost", "hostname": "", "maxusers": 0, "maincolor": "", "headingcolor": "",
+            "parentid": 0, "customcss": "", "validto": None, "suspendafter": 0, "companyterminated": 0,
+            "theme": "", "hostname": "", "maxusers": 0, "maincolor": "", "headingcolor": "",
             "linkcolor": "", "custom1": None, "custom2": None, "custom3": None}
 
 
@@ -426,7 +447,8 @@ def get_company_courses(c: Call, criteria):
         if wanted and co.id != wanted:
             continue
         rec = {k: v for k, v in company_record(co).items() if k in ("id", "name", "shortname", "code", "address", "city",
-                                                                   "region", "postcode", "country", "custom1", "custom2", "custom3")}
+                                                                   "region", "country", "custom1", "custom2", "custom3")}
+        rec["postcode"] = None
         rec["courses"] = [{"id": cid, "fullname": c.site.courses[cid].fullname, "customfields": []}
                           for cid in c.site.company_courses.get(co.id, [])]
         out.append(rec)
