@@ -5,18 +5,18 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
 import time
 import uuid
+from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
 from _portal import portal
-from flask import Flask
 
 sys.path.insert(0, __import__("os").path.dirname(__file__) + "/..")
 
 from emulators.stream.processing import sign  # noqa: E402
-from tests.support.servers import ServerThread  # noqa: E402
 
 UNIQUE, DUPLICATES, THREADS, SECRET = 1500, 750, 4, "w" * 64
 
@@ -35,6 +35,28 @@ def fire(url: str, bodies: list[bytes]) -> float:
     elapsed = time.perf_counter() - start
     assert set(codes) == {200}, set(codes)
     return len(bodies) / elapsed
+
+
+BARE_APP = "from flask import Flask\napp = Flask('bare')\napp.post('/hook')(lambda: ('', 200))\n"
+
+
+def bare_baseline(stream) -> float:
+    """The same senders against a Flask endpoint that only answers 200, under the same gunicorn."""
+    import os
+    import subprocess
+    from _servers import free_port, wait_http
+    with tempfile.TemporaryDirectory() as tmp:
+        Path(tmp, "bare_app.py").write_text(BARE_APP)
+        port = free_port()
+        proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "--threads", "4", "-b",
+                                 f"127.0.0.1:{port}", "bare_app:app"], cwd=tmp, env=os.environ,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait_http(f"http://127.0.0.1:{port}/hook")
+            return fire(f"http://127.0.0.1:{port}/hook", stream)
+        finally:
+            proc.terminate()
+            proc.wait()
 
 
 def main() -> None:
@@ -59,22 +81,30 @@ def main() -> None:
         bodies = [json.dumps({"uid": uid, "status": {"state": "ready"}, "duration": 10.0, "size": 1}).encode()
                   for uid in uids]
         stream = bodies + bodies[:DUPLICATES]                   # duplicates arrive later, as retries do
-        server = ServerThread(app).start()
+        # The portal as in production: gunicorn in its own processes, so the senders here do not
+        # share a GIL with it.
+        import os
+        import subprocess
+        from _servers import free_port, wait_http
+        port = free_port()
+        env = {**os.environ, "SECRET_KEY": "b" * 40, "DATABASE_URL": str(db.engine.url.render_as_string(hide_password=False)).replace("+psycopg", ""),
+               "MOODLE_URL": "http://127.0.0.1:9", "MOODLE_SERVICE_TOKEN": "t", "MOODLE_OAUTH_CLIENT_ID": "c",
+               "MOODLE_OAUTH_CLIENT_SECRET": "s", "STREAM_ACCOUNT_ID": "a", "STREAM_API_TOKEN": "t",
+               "STREAM_CUSTOMER_DOMAIN": "http://127.0.0.1:9", "STREAM_WEBHOOK_SECRET": SECRET, "LOG_LEVEL": "WARNING"}
+        gunicorn = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "--threads", "4", "-b",
+                                     f"127.0.0.1:{port}", "wsgi:app"], cwd=Path(__file__).resolve().parent.parent,
+                                    env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            rate = fire(f"{server.url}/webhooks/stream", stream)
+            wait_http(f"http://127.0.0.1:{port}/healthz")
+            rate = fire(f"http://127.0.0.1:{port}/webhooks/stream", stream)
         finally:
-            server.stop()
+            gunicorn.terminate()
+            gunicorn.wait()
         db.session.expire_all()
         events = db.session.query(WebhookEvent).count()
         ready = db.session.query(Submission).filter_by(status="ready").count()
         records = db.session.execute(db.text("SELECT count(*) FROM outbox WHERE kind = 'record_video'")).scalar()
-    bare = Flask("bare")
-    bare.post("/hook")(lambda: ("", 200))
-    bare_server = ServerThread(bare).start()
-    try:
-        bare_rate = fire(f"{bare_server.url}/hook", stream)
-    finally:
-        bare_server.stop()
+    bare_rate = bare_baseline(stream)
     ok = events == UNIQUE and ready == UNIQUE and records == UNIQUE
     print(f"database: {kind}; {len(stream)} signed events ({DUPLICATES} duplicates), {THREADS} senders")
     print(f"portal: {rate:.0f} events/s (target >= 500); bare Flask endpoint: {bare_rate:.0f} events/s")
