@@ -18,6 +18,7 @@ def init_cli(app: Flask) -> None:
     app.cli.add_command(reconcile_cmd)
     app.cli.add_command(worker_cmd)
     app.cli.add_command(retention_cli)
+    app.cli.add_command(stream_cli)
 
 
 @click.group("roster")
@@ -141,3 +142,33 @@ def retention_run(dry_run):
         click.echo(f"failed {sub.stream_uid}: {why}")
     click.echo(f"{verb} {len(result.deleted)}, held {len(result.held)}, failed {len(result.failed)}, "
                f"warned {len(result.warned)}")
+
+
+@click.group("stream")
+def stream_cli():
+    """One-off Cloudflare Stream set-up; the output goes into the configuration, never a log."""
+
+
+@stream_cli.command("create-key")
+def stream_create_key():
+    """Create the playback signing key at Stream and print it as configuration lines."""
+    from flask import current_app
+
+    from .services.stream import client_from_settings
+
+    key = client_from_settings(current_app.config["SETTINGS"]).create_signing_key()
+    escaped = key.pem.replace("\n", "\\n")
+    click.echo(f"STREAM_SIGNING_KEY_ID={key.id}")
+    click.echo(f'STREAM_SIGNING_KEY_PEM="{escaped}"')
+
+
+@stream_cli.command("register-webhook")
+def stream_register_webhook():
+    """Point Stream's webhook at this portal and print the secret as a configuration line."""
+    from flask import current_app
+
+    from .services.stream import client_from_settings
+
+    settings = current_app.config["SETTINGS"]
+    secret = client_from_settings(settings).set_webhook(settings.base_url + "/webhooks/stream")
+    click.echo(f"STREAM_WEBHOOK_SECRET={secret}")

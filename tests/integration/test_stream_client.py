@@ -131,3 +131,59 @@ def test_webhook_is_signed_and_verifiable(stream_emulator, make_video, stream_cl
     finally:
         server.shutdown()
         stream_client.set_webhook("http://127.0.0.1:9/none")
+
+
+def test_minutes_viewed_are_counted_from_the_player_and_reach_usage(stream_client, stream_emulator, make_video,
+                                                                    live_portal, make, db):
+    """The player's beacon counts minutes watched; the portal's usage collection reads them back."""
+    from datetime import datetime, timezone
+
+    from portal.models import UsageDay
+    from portal.services import usage
+
+    uid = stream_emulator.ready_video(make_video(3))
+    key = stream_client.create_signing_key()
+    token = sign_playback_token(uid, key.id, key.pem, ttl_seconds=60)
+    assert requests.post(f"{stream_emulator.customer_domain}/{token}/beacon", data="90").status_code == 204
+    assert requests.post(f"{stream_emulator.customer_domain}/bad-token/beacon", data="90").status_code == 401
+    today = datetime.now(timezone.utc).date()
+    rows = stream_client.minutes_viewed(today.isoformat(), "9999-12-31")
+    assert {r["uid"]: r["minutesViewed"] for r in rows}[uid] == 1.5
+    course = make.course(make.company())
+    make.submission(make.assignment(course), stream_uid=uid, status="ready", duration_seconds=3.0,
+                    uploaded_at=datetime.now(timezone.utc), ready_at=datetime.now(timezone.utc))
+    with live_portal.app.app_context():
+        from portal.extensions import db as pdb
+        usage.collect(today, usage.stream_delivered_source()(today))
+        pdb.session.commit()
+    row = db.session.query(UsageDay).filter_by(course_id=course.id).one()
+    assert row.minutes_delivered == 1.5
+
+
+def test_stream_down_at_creation_leaves_nothing_half_written(client, make, db):
+    """The session app's Stream is unreachable: the reservation is removed, the student can retry."""
+    import base64
+
+    from portal.models import Submission
+    from tests.support.login import login
+
+    course = make.course()
+    assignment = make.assignment(course)
+    token = login(client, make.student(course))
+    meta = ",".join(f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in
+                    {"filename": "a.mp4", "filetype": "video/mp4", "duration": "10", "fingerprint": "x"}.items())
+    r = client.post(f"/uploads/{assignment.cmid}/tus", headers={"X-CSRFToken": token, "Tus-Resumable": "1.0.0",
+                                                                "Upload-Length": "1000", "Upload-Metadata": meta})
+    assert r.status_code == 502 and "Nothing was lost" in r.json["message"]
+    assert db.session.query(Submission).count() == 0
+
+
+def test_flask_stream_commands_print_configuration(live_portal, stream_emulator):
+    with live_portal.app.app_context():
+        runner = live_portal.app.test_cli_runner()
+        key = runner.invoke(args=["stream", "create-key"])
+        hook = runner.invoke(args=["stream", "register-webhook"])
+    assert key.exit_code == 0 and "STREAM_SIGNING_KEY_ID=" in key.output and "PRIVATE KEY" in key.output
+    assert hook.exit_code == 0 and hook.output.startswith("STREAM_WEBHOOK_SECRET=")
+    assert stream_emulator.app.extensions["stream_store"].doc("webhook", {})["notificationUrl"] == \
+        f"{live_portal.url}/webhooks/stream"
