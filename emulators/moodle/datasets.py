@@ -96,7 +96,7 @@ def iomad_lab(**_ignored) -> Site:
     "Quick task" id 2 cmid 2 (no drafts, grade 10); companies Acme 1, Beta 2."""
     users = {u.id: u for u in [
         User(2, "admin", "Admin", "User", "admin@example.com", siteadmin=True),
-        User(3, "wsuser", "Service", "Account", "wsuser@example.com"),
+        User(3, "wsuser", "Service", "Account", "wsuser@example.com", password="Ws-12345"),
         User(4, "teacher1", "Terry", "Teacher", "teacher1@example.com"),
         User(5, "student1", "Sam", "Student", "student1@example.com"),
         User(6, "student2", "Sally", "Scholar", "student2@example.com"),
@@ -105,6 +105,9 @@ def iomad_lab(**_ignored) -> Site:
         User(9, "studentb1", "Bob", "Beta", "studentb1@example.com"),
         User(10, "student4", "Stella", "Fourth", "student4@example.com"),
     ]}
+    for u in users.values():
+        if u.username.startswith("student") or u.username in ("teacher1", "manager1"):
+            u.password = "Student-123"
     courses = {2: Course(2, "LAB1", "Lab course 1"), 3: Course(3, "LAB2", "Lab course 2")}
     assignments = {1: Assignment(1, 1, 2, "Essay 1", "", 0, 100, submissiondrafts=1,
                                  configs=[{"plugin": "onlinetext", "subtype": "assignsubmission", "name": "enabled", "value": "1"}]),
@@ -118,12 +121,16 @@ def iomad_lab(**_ignored) -> Site:
                     (8, 2): ["companycourseeditor"], (9, 3): ["student"]},
         company_users={(4, 1): 0, (5, 1): 0, (6, 1): 0, (8, 1): 1, (9, 2): 0, (10, 1): 0},
         company_courses={1: [2], 2: [3]},
-        tokens={"4b4c64ea9523cbd447a03c42a1b349cb": {"userid": 3, "service": "lab"},
-                "db47989f78f2102de54be66375b5abba": {"userid": 5, "service": "lab"},
-                "c35404a7da04c90b2e9733f030a64bcd": {"userid": 8, "service": "lab"},
-                "18e7574e1046c6da52a5cfe0aaa8aa93": {"userid": 3, "service": "small"},
-                "6e9d6cd1e25225d588b72c7e042870ad": {"userid": 9, "service": "lab"}},
-        oauth_clients={}, service_functions={"lab": all_functions, "small": {"core_webservice_get_site_info"}},
+        # The tokens seen in the recordings, with the users and services they belong to.
+        tokens={"4b4c64ea9523cbd447a03c42a1b349cb": {"userid": 3, "service": "lab_service"},
+                "db47989f78f2102de54be66375b5abba": {"userid": 5, "service": "lab_service"},
+                "c35404a7da04c90b2e9733f030a64bcd": {"userid": 8, "service": "lab_service"},
+                "18e7574e1046c6da52a5cfe0aaa8aa93": {"userid": 4, "service": "lab_service"},
+                "6e9d6cd1e25225d588b72c7e042870ad": {"userid": 9, "service": "lab_small"},
+                "3ab2cb25ce2ba24a800a70ef4ae824ba": {"userid": 6, "service": "lab_service"},
+                "002dc11ff0830e738c80a4e1c769889e": {"userid": 5, "service": "moodle_mobile_app"}},
+        oauth_clients={}, service_functions={"lab_service": all_functions, "lab_small": {"core_webservice_get_site_info"},
+                                             "moodle_mobile_app": all_functions},
     )
 
 

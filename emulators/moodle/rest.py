@@ -110,12 +110,12 @@ def login_token():
     if user is None or user.password != values["password"]:
         return token_error("invalidlogin", "Invalid login, please try again")
     if values["service"] not in s.service_functions and values["service"] != "moodle_mobile_app":
-        return token_error("servicenotavailable", "Web service is not available (it doesn't exist or might be disabled)")
+        return token_error("servicenotavailable", "Web service is not available. (It doesn't exist or might be disabled.)")
     for token, info in s.tokens.items():
         if info["userid"] == user.id and info["service"] == values["service"]:
             return respond({"token": token, "privatetoken": None})
     if values["service"] != "moodle_mobile_app" and not user.siteadmin and user.username not in ("wsuser", "streamportal"):
-        return token_error("cannotcreatetoken", f"You don't have the permission to create the token for the service {values['service']}.")
+        return token_error("cannotcreatetoken", f"No permission to create web service token for the service {values['service']}.")
     token = secrets.token_hex(16)
     s.tokens[token] = {"userid": user.id, "service": values["service"], "created": int(time.time())}
     return respond({"token": token, "privatetoken": None})
