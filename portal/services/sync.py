@@ -12,7 +12,7 @@ from collections import defaultdict
 from typing import Iterable
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from ..extensions import db
 from ..models import OutboxMessage, OutboxState, ReviewState, Submission, utcnow
@@ -87,9 +87,3 @@ def grouped_by_assignment(messages: list[OutboxMessage]) -> list[list[OutboxMess
         groups[(GRADE, m.payload["assignmentid"]) if m.kind == GRADE else (m.kind, m.id)].append(m)
     return list(groups.values())
 
-
-def synced_grade_states(submission_ids: list[int]) -> dict[int, str]:
-    rows = db.session.execute(select(OutboxMessage.submission_id, OutboxMessage.state)
-                              .where(OutboxMessage.submission_id.in_(submission_ids),
-                                     OutboxMessage.kind == GRADE).order_by(OutboxMessage.id)).all()
-    return {sid: state for sid, state in rows}
