@@ -143,11 +143,10 @@ def queue_for(user: User, f: QueueFilters) -> QueuePage:
                        contains_eager(Submission.student))
               .order_by(*SORTS[f.sort]).limit(PAGE_SIZE).offset((f.page - 1) * PAGE_SIZE))
     rows = [(sub, state or "") for sub, state in db.session.execute(rows_q)]
-    courses_q = select(Course).order_by(Course.fullname)
-    if not user.is_site_admin:
-        courses_q = courses_q.where(Course.id.in_(authz.courses_taught_by(user)))
-    courses = db.session.scalars(courses_q).all()
-    assignments = db.session.scalars(authz.graded_assignments(user).order_by(Assignment.name)).all()
+    # The filter menus: one query for the assignments with their courses, the courses from them.
+    assignments = db.session.scalars(authz.graded_assignments(user).options(contains_eager(Assignment.course))
+                                     .order_by(Assignment.name)).all()
+    courses = sorted({a.course for a in assignments}, key=lambda c: c.fullname)
     return QueuePage(rows, total, counts, f, courses, assignments)
 
 
