@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import secrets
 
-PORTAL_PORT, STREAM_PORT, MOODLE_PORT = 8000, 8100, 8200
+PORTAL_PORT, STREAM_PORT, MOODLE_PORT, SMTP_PORT = 8000, 8100, 8200, 8025
 
 
 def dev_env() -> dict[str, str]:
@@ -25,9 +25,12 @@ def dev_env() -> dict[str, str]:
         "STREAM_API_TOKEN": secrets.token_urlsafe(30),
         "STREAM_CUSTOMER_DOMAIN": stream,
         "EMBED_SHARED_SECRET": secrets.token_hex(32),
+        "SMTP_URL": f"smtp://127.0.0.1:{SMTP_PORT}",     # the debugging server in the Procfile prints mail
+        "ALERT_EMAIL": "operations@example.org",
         "PORTAL_PORT": str(PORTAL_PORT),
         "STREAM_PORT": str(STREAM_PORT),
         "MOODLE_PORT": str(MOODLE_PORT),
+        "SMTP_PORT": str(SMTP_PORT),
     }
 
 

@@ -6,8 +6,12 @@ from datetime import datetime, timedelta
 
 from flask import abort, current_app
 
+from sqlalchemy import select
+
 from .. import authz
-from ..models import Submission, User, VideoStatus, utcnow
+from ..audit import record
+from ..extensions import db
+from ..models import AuditEntry, Submission, User, VideoStatus, utcnow
 from .stream import iframe_url, sign_playback_token
 
 
@@ -32,5 +36,17 @@ def playback_for(user: User, sub: Submission, *, start_time: float | None = None
     now = utcnow()
     token = sign_playback_token(sub.stream_uid, s.stream_key_id, s.stream_key_pem,
                                 ttl_seconds=s.playback_token_ttl, now=int(now.timestamp()))
+    audit_token(user, sub, now)
     return Playback(iframe_url(s.stream_customer_domain, token, start_time=start_time),
                     now + timedelta(seconds=s.playback_token_ttl))
+
+
+def audit_token(user: User, sub: Submission, now) -> None:
+    """Token issues are aggregated: one audit entry per viewer, video and hour."""
+    recent = db.session.scalar(select(AuditEntry.id).where(
+        AuditEntry.action == "playback.token", AuditEntry.actor_id == user.id,
+        AuditEntry.object_id == str(sub.id), AuditEntry.at > now - timedelta(hours=1)).limit(1))
+    if recent is None:
+        record("playback.token", user, object_type="submission", object_id=sub.id,
+               company_id=sub.assignment.course.company_id)
+        db.session.commit()

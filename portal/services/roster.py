@@ -159,7 +159,20 @@ class Roster:
         return users
 
     def sync_user(self, user: User) -> User:
-        """Replace the user's companies, courses and roles with Moodle's current answer."""
+        """Replace the user's companies, courses and roles with Moodle's current answer; a change is
+        recorded in the audit log."""
+        before = roles_of(user)
+        self._sync_user(user)
+        db.session.flush()
+        after = roles_of(user)
+        if before != after and user.roles_synced_at is not None:
+            from ..audit import record
+            record("roles.change", None, object_type="user", object_id=user.id,
+                   added=sorted(after - before), removed=sorted(before - after))
+        user.roles_synced_at = utcnow()
+        return user
+
+    def _sync_user(self, user: User) -> None:
         ctx = self.user_context(user.moodle_id)
         user.is_site_admin = bool(ctx.get("issiteadmin"))
         company_ids = []
@@ -196,8 +209,15 @@ class Roster:
                 db.session.add(Enrolment(user_id=user.id, course_id=course.id,
                                          role=CourseRole.STUDENT.value))
         self.sync_assignments(courses)
-        user.roles_synced_at = utcnow()
-        return user
+
+
+def roles_of(user: User) -> set[str]:
+    """The user's roles as comparable strings: course roles and company memberships."""
+    rows = db.session.execute(select(Course.shortname, Enrolment.role).join(Enrolment.course)
+                              .where(Enrolment.user_id == user.id)).all()
+    members = db.session.execute(select(Company.name, CompanyMember.role).join(CompanyMember.company)
+                                 .where(CompanyMember.user_id == user.id)).all()
+    return {f"{c}:{r}" for c, r in rows} | {f"company {c}:{r}" for c, r in members}
 
 
 def is_video_assignment(a: Mapping[str, Any], portal_url: str) -> bool:

@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlparse
 
 import requests
 
-from portal.models import Enrolment, User
+from portal.models import AuditEntry, Enrolment, User
 
 
 def start(live_portal, moodle_emulator, username="student1"):
@@ -77,3 +77,5 @@ def test_role_removed_in_moodle_is_removed_from_the_portal(live_portal, moodle_e
     assert s.get(f"{live_portal.url}/grading/").status_code == 403
     user = db.session.query(User).filter_by(username="teacher1").one()
     assert {e.role for e in db.session.query(Enrolment).filter_by(user_id=user.id)} == {"student"}
+    change = db.session.query(AuditEntry).filter_by(action="roles.change").one()
+    assert "GEO101:editingteacher" in change.details["removed"] and "GEO101:student" in change.details["added"]

@@ -72,6 +72,9 @@ def test_upload_goes_straight_to_stream_and_becomes_ready(live_portal, stream_em
     assert watch.status_code == 200 and f"{stream_emulator.customer_domain}/" in watch.text
     iframe = watch.text.split('id="stream-player" src="')[1].split('"')[0]
     assert requests.get(iframe).status_code == 200       # a token the player accepts
+    s.get(f"{live_portal.url}/uploads/{sub.id}/watch")
+    from portal.models import AuditEntry
+    assert db.session.query(AuditEntry).filter_by(action="playback.token").count() == 1   # aggregated
 
 
 @pytest.mark.parametrize("length,kw,status", [

@@ -70,3 +70,31 @@ def test_admin_sets_a_legal_hold_with_a_reason_and_it_is_audited(client, make, d
     page = client.get("/admin/audit?action=retention.hold")
     assert "retention.hold" in page.text and "appeal #12" in page.text and "root" in page.text
     assert "appeal" not in client.get("/admin/audit?action=review.").text
+
+
+def test_alert_digest_is_mailed_through_smtp(make, db):
+    from aiosmtpd.controller import Controller
+
+    from tests.support.servers import free_port
+
+    class Inbox:
+        def __init__(self):
+            self.messages = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.messages.append(envelope)
+            return "250 OK"
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        make.submission(status="error", error_code="ERR_NON_VIDEO")
+        sent = alerts.send_digest(f"smtp://127.0.0.1:{port}", "ops@example.org", alerts.collect(),
+                                  "https://portal.example.org")
+        assert sent and inbox.messages[0].rcpt_tos == ["ops@example.org"]
+        body = inbox.messages[0].content.decode()
+        assert "Videos Stream could not process: 1" in body and "https://portal.example.org/admin/" in body
+        assert not alerts.send_digest("", "ops@example.org", alerts.collect(), "x")       # not configured
+    finally:
+        controller.stop()
