@@ -22,7 +22,7 @@ def dev_env() -> dict[str, str]:
         "MOODLE_OAUTH_CLIENT_SECRET": secrets.token_hex(24),
         "STREAM_API_BASE": f"{stream}/client/v4",
         "STREAM_ACCOUNT_ID": secrets.token_hex(16),
-        "STREAM_API_TOKEN": secrets.token_urlsafe(30),
+        "STREAM_API_TOKEN": secrets.token_hex(20),
         "STREAM_CUSTOMER_DOMAIN": stream,
         "EMBED_SHARED_SECRET": secrets.token_hex(32),
         "SMTP_URL": f"smtp://127.0.0.1:{SMTP_PORT}",     # the debugging server in the Procfile prints mail
