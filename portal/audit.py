@@ -1,9 +1,11 @@
 """The audit log: who did what, to what, when and from where."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
-from flask import has_request_context, request
+from flask import abort, has_request_context, request
+from sqlalchemy import Select, or_, select
 
 from .extensions import db
 from .models import AuditEntry, User
@@ -21,3 +23,24 @@ def record(action: str, actor: User | None, *, object_type: str = "", object_id:
                        details=details)
     db.session.add(entry)
     return entry
+
+
+def search_audit(args) -> Select:
+    """Audit entries matching a search form (action prefix, who, object, company, dates), newest first."""
+    q = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    if args.get("action"):
+        q = q.where(AuditEntry.action.like(args["action"].strip() + "%"))
+    if args.get("who"):
+        who = f"%{args['who'].strip()}%"
+        q = q.join(User, User.id == AuditEntry.actor_id).where(or_(User.username.ilike(who), User.fullname.ilike(who)))
+    if args.get("object"):
+        q = q.where(AuditEntry.object_id == args["object"].strip())
+    if args.get("company", "").isdigit():
+        q = q.where(AuditEntry.company_id == int(args["company"]))
+    for name, op in (("since", AuditEntry.at.__ge__), ("until", AuditEntry.at.__lt__)):
+        if args.get(name):
+            try:
+                q = q.where(op(datetime.fromisoformat(args[name]).replace(tzinfo=timezone.utc)))
+            except ValueError:
+                abort(400, f"'{name}' must be a date like 2026-11-25.")
+    return q

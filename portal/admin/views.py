@@ -2,15 +2,13 @@
 holds, the audit log."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import or_, select
 
 from .. import authz
 from ..extensions import db
-from ..models import AuditEntry, OutboxMessage, OutboxState, User, utcnow
+from ..audit import search_audit
+from ..models import OutboxMessage, OutboxState, utcnow
 from ..services import alerts, retention
 from ..web import render_region
 from . import bp
@@ -60,29 +58,9 @@ def hold(submission_id: int):
     return redirect(request.referrer or url_for("admin.dashboard"))
 
 
-def audit_query(args):
-    q = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-    if args.get("action"):
-        q = q.where(AuditEntry.action.like(args["action"].strip() + "%"))
-    if args.get("who"):
-        who = f"%{args['who'].strip()}%"
-        q = q.join(User, User.id == AuditEntry.actor_id).where(or_(User.username.ilike(who), User.fullname.ilike(who)))
-    if args.get("object"):
-        q = q.where(AuditEntry.object_id == args["object"].strip())
-    if args.get("company", "").isdigit():
-        q = q.where(AuditEntry.company_id == int(args["company"]))
-    for name, op in (("since", AuditEntry.at.__ge__), ("until", AuditEntry.at.__lt__)):
-        if args.get(name):
-            try:
-                q = q.where(op(datetime.fromisoformat(args[name]).replace(tzinfo=timezone.utc)))
-            except ValueError:
-                abort(400, f"'{name}' must be a date like 2026-11-25.")
-    return q
-
-
 @bp.get("/audit")
 def audit():
     page = max(int(request.args.get("page", "1") or 1), 1) if (request.args.get("page") or "1").isdigit() else 1
-    entries = db.session.scalars(audit_query(request.args).limit(PAGE).offset((page - 1) * PAGE)).all()
+    entries = db.session.scalars(search_audit(request.args).limit(PAGE).offset((page - 1) * PAGE)).all()
     return render_region("audit-rows", "admin/audit.html", "admin/_audit_rows.html",
                          entries=entries, args=request.args, page_no=page)

@@ -8,8 +8,9 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from .. import authz
-from ..audit import record
+from ..audit import record, search_audit
 from ..extensions import db
+from ..models import AuditEntry
 from ..services import costs, reports, usage
 from ..services.reports import BadPeriod, Period
 from ..web import is_htmx_swap, render_region
@@ -102,6 +103,16 @@ def set_budget(company_id: int):
         return redirect(url_for("reports.company", company_id=company.id))
     [budget] = usage.budget_status(_now(), [company.id], pages.prices())
     return render_template("reports/_budget_swap.html", company=company, budget=budget, prices=pages.prices())
+
+
+@bp.get("/companies/<int:company_id>/audit")
+def audit(company_id: int):
+    """The company's part of the audit log, for its managers."""
+    company = authz.company_or_404(current_user, company_id)
+    entries = db.session.scalars(search_audit(request.args).where(AuditEntry.company_id == company.id)
+                                 .limit(100)).all()
+    return render_region("audit-rows", "reports/audit.html", "admin/_audit_rows.html",
+                         company=company, entries=entries, args=request.args)
 
 
 @bp.get("/forecast")

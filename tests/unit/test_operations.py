@@ -98,3 +98,17 @@ def test_alert_digest_is_mailed_through_smtp(make, db):
         assert not alerts.send_digest("", "ops@example.org", alerts.collect(), "x")       # not configured
     finally:
         controller.stop()
+
+
+def test_managers_see_their_companys_part_of_the_audit_log_only(client, make, db):
+    from portal.audit import record
+
+    a, b = make.company("Acme"), make.company("Beta")
+    manager = make.manager_of(a)
+    record("export.csv", manager, object_type="company", object_id=a.id, company_id=a.id, table="students")
+    record("export.csv", None, object_type="company", object_id=b.id, company_id=b.id, table="secret-beta")
+    db.session.commit()
+    login(client, manager)
+    page = client.get(f"/reports/companies/{a.id}/audit")
+    assert page.status_code == 200 and "students" in page.text and "secret-beta" not in page.text
+    assert client.get(f"/reports/companies/{b.id}/audit").status_code == 404
