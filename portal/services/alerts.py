@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 from sqlalchemy import func, or_, select
 
 from ..extensions import db
-from ..models import OutboxMessage, OutboxState, Submission, VideoStatus, WebhookEvent, utcnow
+from ..models import AuditEntry, OutboxMessage, OutboxState, Submission, VideoStatus, WebhookEvent, utcnow
 
 log = logging.getLogger(__name__)
 WINDOW = timedelta(days=7)
@@ -46,6 +46,7 @@ def queries(now: datetime) -> dict[str, object]:
         "dead_syncs": select(OutboxMessage).where(OutboxMessage.state == OutboxState.DEAD.value),
         "webhook_unmatched": select(WebhookEvent).where(WebhookEvent.received_at >= since,
                                                         WebhookEvent.error.is_not(None)),
+        "playback_errors": select(AuditEntry).where(AuditEntry.action == "playback.error", AuditEntry.at >= since),
     }
 
 
@@ -55,6 +56,7 @@ TITLES = {
     "stuck": ("Videos stuck uploading or processing", "Run `flask reconcile`; the worker does it every 5 minutes."),
     "dead_syncs": ("Moodle syncs that failed for good", "Read the error, fix the cause in Moodle, then retry."),
     "webhook_unmatched": ("Webhooks that could not be applied", "Compare with `flask reconcile --orphans`."),
+    "playback_errors": ("Playback tokens that could not be issued", "Check STREAM_SIGNING_KEY_ID / _PEM (flask stream create-key)."),
 }
 
 

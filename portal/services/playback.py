@@ -32,13 +32,25 @@ def playback_for(user: User, sub: Submission, *, start_time: float | None = None
         raise PlaybackUnavailable("The video is not ready to play.")
     s = current_app.config["SETTINGS"]
     if not s.stream_key_id:
+        failed(user, sub, "no signing key configured")
         raise PlaybackUnavailable("Playback is not configured (no signing key): ask an administrator.")
     now = utcnow()
-    token = sign_playback_token(sub.stream_uid, s.stream_key_id, s.stream_key_pem,
-                                ttl_seconds=s.playback_token_ttl, now=int(now.timestamp()))
+    try:
+        token = sign_playback_token(sub.stream_uid, s.stream_key_id, s.stream_key_pem,
+                                    ttl_seconds=s.playback_token_ttl, now=int(now.timestamp()))
+    except (ValueError, TypeError) as exc:       # a malformed key in the configuration
+        failed(user, sub, f"token could not be signed ({type(exc).__name__})")
+        raise PlaybackUnavailable("The video cannot be played right now: ask an administrator.") from None
     audit_token(user, sub, now)
     return Playback(iframe_url(s.stream_customer_domain, token, start_time=start_time),
                     now + timedelta(seconds=s.playback_token_ttl))
+
+
+def failed(user: User, sub: Submission, why: str) -> None:
+    """A playback-token error: in the audit log, counted by the operations alerts."""
+    record("playback.error", user, object_type="submission", object_id=sub.id,
+           company_id=sub.assignment.course.company_id, reason=why)
+    db.session.commit()
 
 
 def audit_token(user: User, sub: Submission, now) -> None:

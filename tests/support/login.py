@@ -7,5 +7,11 @@ def login(client, user) -> str:
     with client.session_transaction() as s:
         s["_user_id"] = str(user.id)
         s["_fresh"] = True
+    # Tests keep one app context open (the `db` fixture), so `g` outlives a request there: forget
+    # the user Flask-Login and authz cached for the previous one.
+    from flask import g, has_app_context
+    if has_app_context():
+        g.pop("_login_user", None)
+        g.pop("_role_flags", None)
     page = client.get("/")
     return re.search(r'"X-CSRFToken": "([^"]+)"', page.text).group(1)

@@ -112,3 +112,18 @@ def test_managers_see_their_companys_part_of_the_audit_log_only(client, make, db
     page = client.get(f"/reports/companies/{a.id}/audit")
     assert page.status_code == 200 and "students" in page.text and "secret-beta" not in page.text
     assert client.get(f"/reports/companies/{b.id}/audit").status_code == 404
+
+
+def test_playback_token_errors_are_alerted(client, make, db):
+    """The session app has no signing key: the teacher is told, and the alert counts it."""
+    course = make.course()
+    teacher = make.teacher(course)
+    sub = make.submission(make.assignment(course), status="ready")
+    login(client, teacher)
+    page = client.get(f"/grading/{sub.id}")
+    assert page.status_code == 200 and "no signing key" in page.text
+    assert {a.kind: a.count for a in alerts.collect()}["playback_errors"] == 1
+    admin = make.user("root2", is_site_admin=True)
+    login(client, admin)
+    rows = client.get("/admin/alerts/playback_errors")
+    assert rows.status_code == 200 and "no signing key configured" in rows.text
