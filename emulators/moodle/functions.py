@@ -486,7 +486,7 @@ def record_video(c: Call, assignmentid, userid, streamuid, portalsubmissionid, s
     now = c.site.now()
     existing = c.site.videos.get(streamuid)
     if existing and (existing["userid"] != userid or existing["assignmentid"] != assignmentid):
-        raise Fault("moodle_exception", "uidconflict", "This video is already recorded for another student or assignment")
+        raise Fault("moodle_exception", "uidconflict", "This video is already recorded for another submission")
     sub = c.site.submissions.setdefault((a.id, userid), {"id": c.site.new_id(), "attemptnumber": 0, "status": "new",
                                                          "timecreated": now, "timemodified": now})
     warnings = []

@@ -15,9 +15,17 @@ defined('MOODLE_INTERNAL') || die();
 use assignsubmission_streamportal\embed;
 
 /**
- * Stream Portal video submissions. The video itself never passes through Moodle.
+ * Stream Portal video submissions. The video itself never passes through Moodle: students upload
+ * in the portal, the portal records the video here through the web service, and Moodle shows the
+ * portal's player.
  */
 class assign_submission_streamportal extends assign_submission_plugin {
+
+    /** Default maximum length of a video, minutes. */
+    const DEFAULT_MAXMINUTES = 30;
+
+    /** Default maximum size of a video, bytes (5 GiB). */
+    const DEFAULT_MAXBYTES = 5368709120;
 
     /**
      * Name shown in the assignment settings.
@@ -38,13 +46,15 @@ class assign_submission_streamportal extends assign_submission_plugin {
         $mform->addElement('text', 'assignsubmission_streamportal_maxminutes',
             get_string('maxminutes', 'assignsubmission_streamportal'));
         $mform->setType('assignsubmission_streamportal_maxminutes', PARAM_INT);
-        $mform->setDefault('assignsubmission_streamportal_maxminutes', $this->get_config('maxminutes') ?: 30);
+        $mform->setDefault('assignsubmission_streamportal_maxminutes',
+            $this->get_config('maxminutes') ?: self::DEFAULT_MAXMINUTES);
         $mform->hideIf('assignsubmission_streamportal_maxminutes', 'assignsubmission_streamportal_enabled',
             'notchecked');
         $mform->addElement('text', 'assignsubmission_streamportal_maxbytes',
             get_string('maxbytes', 'assignsubmission_streamportal'));
         $mform->setType('assignsubmission_streamportal_maxbytes', PARAM_INT);
-        $mform->setDefault('assignsubmission_streamportal_maxbytes', $this->get_config('maxbytes') ?: 5368709120);
+        $mform->setDefault('assignsubmission_streamportal_maxbytes',
+            $this->get_config('maxbytes') ?: self::DEFAULT_MAXBYTES);
         $mform->hideIf('assignsubmission_streamportal_maxbytes', 'assignsubmission_streamportal_enabled',
             'notchecked');
     }
@@ -56,9 +66,43 @@ class assign_submission_streamportal extends assign_submission_plugin {
      * @return bool
      */
     public function save_settings(stdClass $data) {
-        $this->set_config('maxminutes', max(1, (int)($data->assignsubmission_streamportal_maxminutes ?? 30)));
-        $this->set_config('maxbytes', max(1, (int)($data->assignsubmission_streamportal_maxbytes ?? 5368709120)));
+        $minutes = (int)($data->assignsubmission_streamportal_maxminutes ?? self::DEFAULT_MAXMINUTES);
+        $bytes = (int)($data->assignsubmission_streamportal_maxbytes ?? self::DEFAULT_MAXBYTES);
+        $this->set_config('maxminutes', max(1, $minutes));
+        $this->set_config('maxbytes', max(1, $bytes));
         return true;
+    }
+
+    /**
+     * The settings mod_assign_get_assignments returns to web-service clients: the portal reads
+     * "enabled", "maxbytes" and "maxminutes" from there.
+     *
+     * @return array
+     */
+    public function get_config_for_external() {
+        return (array)$this->get_config();
+    }
+
+    /**
+     * Above the submission status on the assignment page: the student's way to the portal.
+     *
+     * @return string
+     */
+    public function view_header() {
+        global $USER;
+        $context = $this->assignment->get_context();
+        if (!has_capability('mod/assign:submit', $context) || has_capability('mod/assign:grade', $context)) {
+            return '';
+        }
+        $url = embed::upload_url((int)$this->assignment->get_course_module()->id);
+        if (!$url) {
+            return '';
+        }
+        $submission = $this->assignment->get_user_submission($USER->id, false);
+        $label = $submission && $this->get_video($submission) ? 'openinportal' : 'uploadinportal';
+        return html_writer::div(html_writer::link($url, get_string($label, 'assignsubmission_streamportal'),
+            ['class' => 'btn btn-primary', 'target' => '_blank', 'rel' => 'noopener']),
+            'assignsubmission_streamportal_link mb-3');
     }
 
     /**
@@ -70,7 +114,7 @@ class assign_submission_streamportal extends assign_submission_plugin {
      * @return bool
      */
     public function get_form_elements($submission, MoodleQuickForm $mform, stdClass $data) {
-        $url = embed::upload_url($this->assignment->get_course_module()->id);
+        $url = embed::upload_url((int)$this->assignment->get_course_module()->id);
         if ($url) {
             $link = html_writer::link($url, get_string('uploadinportal', 'assignsubmission_streamportal'),
                 ['target' => '_blank', 'rel' => 'noopener']);
@@ -87,14 +131,47 @@ class assign_submission_streamportal extends assign_submission_plugin {
      */
     protected function get_video(stdClass $submission) {
         global $DB;
+        if (empty($submission->id)) {
+            return false;
+        }
         $records = $DB->get_records('assignsubmission_streamportal',
             ['assignment' => $this->assignment->get_instance()->id, 'submission' => $submission->id],
-            'timemodified DESC', '*', 0, 1);
+            'timemodified DESC, id DESC', '*', 0, 1);
         return reset($records);
     }
 
     /**
-     * The summary in the grading table and on the student's status page.
+     * Called by the record_video web service after it stored a record: logs Moodle's usual
+     * submission_created / submission_updated events for this plugin.
+     *
+     * @param stdClass $submission
+     * @param stdClass $record
+     * @param bool $created
+     */
+    public function video_recorded(stdClass $submission, stdClass $record, bool $created) {
+        $params = [
+            'context' => $this->assignment->get_context(),
+            'courseid' => $this->assignment->get_course()->id,
+            'objectid' => $record->id,
+            'relateduserid' => $record->userid,
+            'other' => [
+                'submissionid' => $submission->id,
+                'submissionattempt' => $submission->attemptnumber,
+                'submissionstatus' => $submission->status,
+                'streamuid' => $record->streamuid,
+            ],
+        ];
+        if ($this->assignment->is_blind_marking()) {
+            $params['anonymous'] = 1;
+        }
+        $event = $created ? \assignsubmission_streamportal\event\submission_created::create($params)
+            : \assignsubmission_streamportal\event\submission_updated::create($params);
+        $event->set_assign($this->assignment);
+        $event->trigger();
+    }
+
+    /**
+     * The summary in the grading table and on the submission status page.
      *
      * @param stdClass $submission
      * @param bool $showviewlink
@@ -103,17 +180,40 @@ class assign_submission_streamportal extends assign_submission_plugin {
     public function view_summary(stdClass $submission, & $showviewlink) {
         $video = $this->get_video($submission);
         if (!$video) {
-            $url = embed::upload_url($this->assignment->get_course_module()->id);
-            return $url ? html_writer::link($url, get_string('uploadinportal', 'assignsubmission_streamportal')) : '';
+            return '';
         }
-        $showviewlink = true;
-        $minutes = $video->durationseconds > 0 ? format_time((int)round($video->durationseconds)) : '';
-        return get_string('status_' . $video->status, 'assignsubmission_streamportal') .
-            ($minutes ? ' · ' . $minutes : '');
+        $text = get_string('status_' . $video->status, 'assignsubmission_streamportal');
+        if ($video->durationseconds > 0) {
+            $text .= ' · ' . format_time((int)round($video->durationseconds));
+        }
+        if (in_array($video->status, ['deleted', 'expired'])) {
+            return $text;
+        }
+        $showviewlink = true;    // The player is in the full view.
+        if ($video->status === 'error' && $this->may_upload($submission)) {
+            $url = embed::upload_url((int)$this->assignment->get_course_module()->id);
+            if ($url) {
+                $text .= ' ' . html_writer::link($url, get_string('uploadagain', 'assignsubmission_streamportal'));
+            }
+        }
+        return $text;
     }
 
     /**
-     * The full view in the grader: the portal's player, signed for this viewer.
+     * Whether the current user is the student who owns a submission and may still submit.
+     *
+     * @param stdClass $submission
+     * @return bool
+     */
+    protected function may_upload(stdClass $submission): bool {
+        global $USER;
+        return $submission->userid == $USER->id && has_capability('mod/assign:submit', $this->assignment->get_context());
+    }
+
+    /**
+     * The full view (grader, "view submission"): the portal's player, signed for this viewer.
+     * Only the student who owns the submission and graders get a link; the portal checks the
+     * viewer's rights again before it mints a Stream token.
      *
      * @param stdClass $submission
      * @return string
@@ -125,10 +225,10 @@ class assign_submission_streamportal extends assign_submission_plugin {
             return '';
         }
         if (in_array($video->status, ['deleted', 'expired'])) {
-            return get_string('removedafterretention', 'assignsubmission_streamportal');
+            return get_string('status_' . $video->status, 'assignsubmission_streamportal');
         }
         $context = $this->assignment->get_context();
-        if ($USER->id != $submission->userid && !has_capability('mod/assign:grade', $context)) {
+        if ($USER->id != $video->userid && !has_capability('mod/assign:grade', $context)) {
             return '';
         }
         $url = embed::url($video->streamuid, (int)$USER->id, (int)$this->assignment->get_course_module()->id);
@@ -136,18 +236,44 @@ class assign_submission_streamportal extends assign_submission_plugin {
             return get_string('notconfigured', 'assignsubmission_streamportal');
         }
         return html_writer::tag('iframe', '', ['src' => $url->out(false), 'width' => '100%', 'height' => '480',
+            'class' => 'assignsubmission_streamportal_player', 'style' => 'border: 0; aspect-ratio: 16 / 9; height: auto;',
             'allow' => 'autoplay; fullscreen; picture-in-picture', 'allowfullscreen' => 'allowfullscreen',
-            'loading' => 'lazy', 'title' => get_string('player', 'assignsubmission_streamportal')]);
+            'loading' => 'lazy', 'referrerpolicy' => 'no-referrer',
+            'title' => get_string('player', 'assignsubmission_streamportal')]);
     }
 
     /**
-     * No submission data of its own in Moodle's tables beyond the record.
+     * A submission is empty until the portal records a video for it.
      *
      * @param stdClass $submission
      * @return bool
      */
     public function is_empty(stdClass $submission) {
         return !$this->get_video($submission);
+    }
+
+    /**
+     * Moodle's own submission form carries no video: only the portal records one.
+     *
+     * @param stdClass $data
+     * @return bool
+     */
+    public function submission_is_empty(stdClass $data) {
+        return true;
+    }
+
+    /**
+     * "Remove submission": forget the records of this attempt (the video at Stream is the
+     * portal's to delete).
+     *
+     * @param stdClass $submission
+     * @return bool
+     */
+    public function remove(stdClass $submission) {
+        global $DB;
+        $DB->delete_records('assignsubmission_streamportal',
+            ['assignment' => $this->assignment->get_instance()->id, 'submission' => $submission->id]);
+        return true;
     }
 
     /**

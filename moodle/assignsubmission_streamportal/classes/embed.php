@@ -15,8 +15,8 @@ namespace assignsubmission_streamportal;
  * @license    http://www.gnu.org/copyleft/gpl.html GNU GPL v3 or later
  */
 class embed {
-    /** Seconds an embed link stays valid: long enough to load the grader page. */
-    const LIFETIME = 300;
+    /** Seconds an embed link stays valid: the grader renders the (lazy) player when the page loads. */
+    const LIFETIME = 900;
 
     /**
      * The signature of one embed.

@@ -12,6 +12,15 @@
 
 defined('MOODLE_INTERNAL') || die();
 
+// IOMAD adds archetypes for its company course roles; plain Moodle rejects unknown archetype names,
+// so they are only listed where they exist.
+$streamportalgraders = ['editingteacher' => CAP_ALLOW, 'teacher' => CAP_ALLOW, 'manager' => CAP_ALLOW];
+foreach (['companycourseeditor', 'companycoursenoneditor'] as $archetype) {
+    if (array_key_exists($archetype, get_role_archetypes())) {
+        $streamportalgraders[$archetype] = CAP_ALLOW;
+    }
+}
+
 $capabilities = [
     // Given to the portal's service role only: records videos for students.
     'assignsubmission/streamportal:recordvideo' => [
@@ -24,11 +33,7 @@ $capabilities = [
         'riskbitmask' => RISK_PERSONAL,
         'captype' => 'read',
         'contextlevel' => CONTEXT_MODULE,
-        'archetypes' => [
-            'editingteacher' => CAP_ALLOW,
-            'teacher' => CAP_ALLOW,
-            'manager' => CAP_ALLOW,
-        ],
+        'archetypes' => $streamportalgraders,
     ],
     // Companies and manager type of any user: the portal's service role only.
     'assignsubmission/streamportal:readusercontext' => [

@@ -39,15 +39,27 @@ $functions = [
     ],
 ];
 
+// On IOMAD the portal also reads companies and their courses: those functions join the service
+// where the installed IOMAD declares them (listing them on plain Moodle would name missing functions).
+$streamportaliomad = [];
+$iomadblock = core_component::get_component_directory('block_iomad_company_admin');
+if ($iomadblock && is_readable($iomadblock . '/db/services.php')) {
+    $declared = file_get_contents($iomadblock . '/db/services.php');
+    foreach (['block_iomad_company_admin_get_companies', 'block_iomad_company_admin_get_company_courses',
+            'block_iomad_company_admin_get_user_companies'] as $name) {
+        if (strpos($declared, "'{$name}'") !== false) {
+            $streamportaliomad[] = $name;
+        }
+    }
+}
+
 $services = [
     'Stream Portal' => [
         'functions' => array_merge(array_keys($functions), [
             'core_webservice_get_site_info', 'core_user_get_users_by_field', 'core_enrol_get_users_courses',
             'core_enrol_get_enrolled_users', 'core_course_get_course_module', 'mod_assign_get_assignments',
             'mod_assign_get_grades', 'mod_assign_save_grades',
-            // On IOMAD also add block_iomad_company_admin_get_companies and _get_company_courses
-            // (README, Install): listing them here would break installation on plain Moodle.
-        ]),
+        ], $streamportaliomad),
         'restrictedusers' => 1,
         'enabled' => 0,
         'shortname' => 'streamportal',

@@ -15,6 +15,13 @@ $CFG->libdir = __DIR__ . '/lib';
 $CFG->dirroot = __DIR__;
 $plugin = $argv[1];
 
+/** Stand-in: no IOMAD here, so services.php lists only its own and core functions. */
+class core_component {
+    public static function get_component_directory($component) {
+        return null;
+    }
+}
+
 function describe($d) {
     $required = [VALUE_REQUIRED => 'required', VALUE_OPTIONAL => 'optional', VALUE_DEFAULT => 'default'][$d->required];
     if ($d instanceof external_value) {

@@ -14,7 +14,6 @@ use external_function_parameters;
 use external_multiple_structure;
 use external_single_structure;
 use external_value;
-use external_warnings;
 
 /**
  * A user's IOMAD companies with manager type: what no core or IOMAD function returns.
@@ -48,9 +47,9 @@ class get_user_context extends external_api {
         $context = \context_system::instance();
         self::validate_context($context);
         require_capability('assignsubmission/streamportal:readusercontext', $context);
-        $user = $DB->get_record('user', ['id' => $params['userid'], 'deleted' => 0]);
-        if (!$user) {
-            throw new \dml_missing_record_exception('user');
+        $user = \core_user::get_user($params['userid']);
+        if (!$user || $user->deleted) {
+            throw new \moodle_exception('invaliduser', 'error');
         }
         $companies = [];
         $iomad = $DB->get_manager()->table_exists('company_users');

@@ -45,8 +45,15 @@ class record_video extends external_api {
         ]);
     }
 
+    /** Statuses the portal may record. */
+    const STATUSES = ['uploading', 'processing', 'ready', 'error'];
+
     /**
      * Store the record (idempotent on uid) and submit the student's latest attempt.
+     *
+     * Checks, in this order: the assignment exists, the caller's capabilities, the plugin is enabled
+     * in the assignment, the student exists and may submit, the uid is not someone else's, the
+     * student's submission is not locked.
      *
      * @param int $assignmentid
      * @param int $userid
@@ -66,33 +73,62 @@ class record_video extends external_api {
         $params = self::validate_parameters(self::execute_parameters(), compact('assignmentid', 'userid',
             'streamuid', 'portalsubmissionid', 'status', 'durationseconds', 'sizebytes', 'uploadedat',
             'deleteafter', 'submit'));
+        if (!in_array($params['status'], self::STATUSES, true)) {
+            throw new \invalid_parameter_exception('status must be one of ' . implode(', ', self::STATUSES));
+        }
+        if ($params['streamuid'] === '' || $params['portalsubmissionid'] === '') {
+            throw new \invalid_parameter_exception('streamuid and portalsubmissionid must not be empty');
+        }
 
-        list($course, $cm) = get_course_and_cm_from_instance($params['assignmentid'], 'assign');
+        $instance = $DB->get_record('assign', ['id' => $params['assignmentid']], '*', MUST_EXIST);
+        list($course, $cm) = get_course_and_cm_from_instance($instance, 'assign');
         $context = \context_module::instance($cm->id);
         self::validate_context($context);
         require_capability('assignsubmission/streamportal:recordvideo', $context);
         require_capability('mod/assign:editothersubmission', $context);
-        $DB->get_record('user', ['id' => $params['userid'], 'deleted' => 0], 'id', MUST_EXIST);
 
-        $warnings = [];
         $assign = new \assign($context, $cm, $course);
-        $now = time();
+        $plugin = $assign->get_submission_plugin_by_type('streamportal');
+        if (!$plugin || !$plugin->is_enabled()) {
+            throw new \moodle_exception('pluginnotenabled', 'assignsubmission_streamportal');
+        }
+        $user = \core_user::get_user($params['userid']);
+        if (!$user || $user->deleted) {
+            throw new \moodle_exception('invaliduser', 'error');
+        }
+        if (!is_enrolled($context, $user, 'mod/assign:submit', true)) {
+            throw new \moodle_exception('usercannotsubmit', 'assignsubmission_streamportal');
+        }
         $existing = $DB->get_record('assignsubmission_streamportal', ['streamuid' => $params['streamuid']]);
-        if ($existing && ($existing->userid != $params['userid'] || $existing->assignment != $params['assignmentid'])) {
+        if ($existing && ($existing->userid != $user->id || $existing->assignment != $params['assignmentid'])) {
             throw new \moodle_exception('uidconflict', 'assignsubmission_streamportal');
         }
+        $flags = $assign->get_user_flags($user->id, false);
+        if ($flags && $flags->locked) {
+            throw new \moodle_exception('submissionslocked', 'assign');
+        }
 
-        // The latest attempt, created if the student has none (Moodle's own API, as "submit for student").
-        $submission = $assign->get_user_submission($params['userid'], true);
+        // A retry keeps the attempt it was first recorded on; a new video goes on the latest attempt
+        // (after a reopen that is the new one), created if the student has none yet.
+        $submission = $existing ? $DB->get_record('assign_submission', ['id' => $existing->submission]) : false;
+        if (!$submission) {
+            $submission = $assign->get_user_submission($user->id, true);
+        }
+        $now = time();
         $record = $existing ?: new \stdClass();
         $record->assignment = $params['assignmentid'];
         $record->submission = $submission->id;
-        $record->userid = $params['userid'];
+        $record->userid = $user->id;
         $record->streamuid = $params['streamuid'];
         $record->portalsubmissionid = $params['portalsubmissionid'];
         $record->status = $params['status'];
-        $record->durationseconds = $params['durationseconds'];
-        $record->sizebytes = $params['sizebytes'];
+        // 0 means "not known yet": a retry or a late call does not erase what set_video_status stored.
+        if (!$existing || $params['durationseconds'] > 0) {
+            $record->durationseconds = $params['durationseconds'];
+        }
+        if (!$existing || $params['sizebytes'] > 0) {
+            $record->sizebytes = $params['sizebytes'];
+        }
         $record->uploadedat = $params['uploadedat'];
         $record->deleteafter = $params['deleteafter'];
         $record->timemodified = $now;
@@ -103,22 +139,23 @@ class record_video extends external_api {
             $record->timecreated = $now;
             $record->id = $DB->insert_record('assignsubmission_streamportal', $record);
         }
+        $plugin->video_recorded($submission, $record, !$existing);
 
-        if ($params['submit'] && $submission->status !== ASSIGN_SUBMISSION_STATUS_SUBMITTED) {
-            if (!$assign->submissions_open($params['userid'])) {
+        $warnings = [];
+        if ($submission->latest && $submission->status !== ASSIGN_SUBMISSION_STATUS_SUBMITTED) {
+            if (!$assign->submissions_open($user->id)) {
                 $warnings[] = ['item' => 'submission', 'itemid' => $params['assignmentid'],
-                    'warningcode' => 'submissionsclosed', 'message' => 'Submissions closed'];
-            } else {
-                $notices = [];
-                $data = new \stdClass();
-                $data->userid = $params['userid'];
-                $assign->save_submission($data, $notices);
-                $submission = $assign->get_user_submission($params['userid'], false);
-                $submission->status = ASSIGN_SUBMISSION_STATUS_SUBMITTED;
+                    'warningcode' => 'submissionsclosed', 'message' => get_string('submissionsclosed', 'assign')];
+            } else if ($params['submit']) {
+                // What the grader's "Submit for grading" for a student does: plugins' hooks,
+                // completion, notifications to graders and student, assessable_submitted event.
+                $assign->submit_for_grading((object)['userid' => $user->id], []);
+            } else if ($submission->status !== ASSIGN_SUBMISSION_STATUS_DRAFT) {
+                $submission->status = ASSIGN_SUBMISSION_STATUS_DRAFT;
                 $submission->timemodified = $now;
                 $DB->update_record('assign_submission', $submission);
-                \mod_assign\event\assessable_submitted::create_from_submission($assign, $submission, false)->trigger();
             }
+            $submission = $DB->get_record('assign_submission', ['id' => $submission->id], '*', MUST_EXIST);
         }
 
         return [

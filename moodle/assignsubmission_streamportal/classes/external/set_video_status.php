@@ -11,10 +11,8 @@ require_once($CFG->libdir . '/externallib.php');
 
 use external_api;
 use external_function_parameters;
-use external_multiple_structure;
 use external_single_structure;
 use external_value;
-use external_warnings;
 
 /**
  * Update the status of a recorded video (processing, ready, error, expired, deleted).
@@ -24,6 +22,9 @@ use external_warnings;
  * @license    http://www.gnu.org/copyleft/gpl.html GNU GPL v3 or later
  */
 class set_video_status extends external_api {
+
+    /** Statuses a recorded video can move to. */
+    const STATUSES = ['processing', 'ready', 'error', 'expired', 'deleted'];
 
     /**
      * Parameters.
@@ -52,6 +53,9 @@ class set_video_status extends external_api {
         global $DB;
         $params = self::validate_parameters(self::execute_parameters(),
             compact('streamuid', 'status', 'durationseconds', 'readyat'));
+        if (!in_array($params['status'], self::STATUSES, true)) {
+            throw new \invalid_parameter_exception('status must be one of ' . implode(', ', self::STATUSES));
+        }
         $record = $DB->get_record('assignsubmission_streamportal', ['streamuid' => $params['streamuid']]);
         if (!$record) {
             throw new \moodle_exception('uidnotfound', 'assignsubmission_streamportal');

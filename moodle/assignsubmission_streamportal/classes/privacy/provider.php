@@ -31,11 +31,13 @@ class provider implements
         $collection->add_database_table('assignsubmission_streamportal', [
             'userid' => 'privacy:metadata:records:userid',
             'streamuid' => 'privacy:metadata:records:streamuid',
+            'portalsubmissionid' => 'privacy:metadata:records:portalsubmissionid',
             'status' => 'privacy:metadata:records:status',
             'sizebytes' => 'privacy:metadata:records:sizebytes',
             'durationseconds' => 'privacy:metadata:records:durationseconds',
             'uploadedat' => 'privacy:metadata:records:uploadedat',
             'deleteafter' => 'privacy:metadata:records:deleteafter',
+            'timecreated' => 'privacy:metadata:records:timecreated',
         ], 'privacy:metadata:records');
         $collection->add_external_location_link('streamportal', ['userid' => 'privacy:metadata:portal:userid'],
             'privacy:metadata:portal');
@@ -95,8 +97,8 @@ class provider implements
             return;
         }
         $data = array_values(array_map(function($r) {
-            return (object)['streamuid' => $r->streamuid, 'status' => $r->status, 'sizebytes' => $r->sizebytes,
-                'durationseconds' => $r->durationseconds,
+            return (object)['streamuid' => $r->streamuid, 'status' => $r->status, 'sizebytes' => (int)$r->sizebytes,
+                'durationseconds' => (float)$r->durationseconds, 'portalsubmissionid' => $r->portalsubmissionid,
                 'uploadedat' => \core_privacy\local\request\transform::datetime($r->uploadedat),
                 'deleteafter' => $r->deleteafter ? \core_privacy\local\request\transform::datetime($r->deleteafter) : null];
         }, $records));
