@@ -240,7 +240,9 @@ class Submission(db.Model):
         CheckConstraint("attempt > 0", name="attempt_positive"),
         CheckConstraint("upload_length > 0", name="upload_length_positive"),
         CheckConstraint("grade IS NULL OR grade >= 0", name="grade_nonneg"),
-        Index("ix_submissions_assignment_status", "assignment_id", "status"),
+        # review_state last: the grading queue counts per (assignment, status, state) from the
+        # index alone (services/grading.py, queue_for).
+        Index("ix_submissions_assignment_status", "assignment_id", "status", "review_state"),
         # Second and later attempts, a few percent of the rows: reports count students who
         # submitted by probing only these (services/reports.py, _repeats).
         Index("ix_submissions_later_attempts", "assignment_id",

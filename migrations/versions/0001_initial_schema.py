@@ -202,7 +202,7 @@ def upgrade():
     sa.UniqueConstraint('stream_uid', name=op.f('uq_submissions_stream_uid'))
     )
     with op.batch_alter_table('submissions', schema=None) as batch_op:
-        batch_op.create_index('ix_submissions_assignment_status', ['assignment_id', 'status'], unique=False)
+        batch_op.create_index('ix_submissions_assignment_status', ['assignment_id', 'status', 'review_state'], unique=False)
         batch_op.create_index('ix_submissions_later_attempts', ['assignment_id'], unique=False,
                               postgresql_where=sa.text('attempt > 1'), sqlite_where=sa.text('attempt > 1'))
         batch_op.create_index(batch_op.f('ix_submissions_created_at'), ['created_at'], unique=False)

@@ -1,7 +1,7 @@
 """The teacher's queue and review pane. Thin: services/grading.py decides, authz scopes."""
 from __future__ import annotations
 
-from flask import abort, render_template, request
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -12,16 +12,31 @@ from ..services.playback import PlaybackUnavailable, playback_for
 from ..web import render_region
 from . import bp
 
+CHANGED = {"HX-Trigger": "grading-changed"}     # the queue region reloads itself on this event
+
+
+def _start_time() -> float | None:
+    try:
+        t = float(request.args.get("t", ""))
+    except ValueError:
+        return None
+    return t if 0 < t < 86400 else None
+
 
 def review_context(sub, **extra):
     try:
-        start = float(request.args.get("t", "")) if request.args.get("t") else None
-        playback, unavailable = playback_for(current_user, sub, start_time=start), None
-    except (PlaybackUnavailable, ValueError) as exc:
+        playback, unavailable = playback_for(current_user, sub, start_time=_start_time()), None
+    except PlaybackUnavailable as exc:
         playback, unavailable = None, str(exc)
-    return dict(sub=sub, playback=playback, unavailable=unavailable,
-                attempts=grading.earlier_attempts(sub), sync_error=grading.last_sync_error(sub),
-                sync_state=grading.sync_state_of(sub), **extra)
+    return dict(sub=sub, playback=playback, unavailable=unavailable, attempts=grading.earlier_attempts(sub),
+                sync=grading.sync_status_of(sub), moodle_url=current_app.config["SETTINGS"].moodle_url, **extra)
+
+
+def _review(sub, status=200, headers=None, **extra):
+    resp = render_region("review", "grading/review.html", "grading/_review.html", status=status,
+                         **review_context(sub, **extra))
+    resp.headers.extend(headers or {})
+    return resp
 
 
 @bp.get("/")
@@ -40,8 +55,12 @@ def queue():
 @bp.get("/<int:submission_id>")
 @login_required
 def review(submission_id: int):
-    sub = grading.open_review(current_user, submission_id)
-    return render_region("review", "grading/review.html", "grading/_review.html", **review_context(sub))
+    sub = authz.submission_or_404(current_user, submission_id)
+    if authz.Right.GRADE not in authz.rights(current_user, sub):
+        if sub.student_id == current_user.id:   # the link in Moodle's feedback, opened by the student
+            return redirect(url_for("uploads.watch", submission_id=sub.id, t=request.args.get("t")))
+        abort(403)
+    return _review(grading.open_review(current_user, submission_id))
 
 
 @bp.post("/<int:submission_id>")
@@ -54,20 +73,18 @@ def save(submission_id: int):
     except ValueError:
         abort(400, "The form is missing its version; reload the page.")
     grade_text, feedback = form.get("grade", ""), form.get("feedback", "")
+    drafts = dict(draft_grade=grade_text, draft_feedback=feedback)
     try:
         grading.save_review(current_user, sub, version=version, grade=grade_text,
                             feedback=feedback, action=form.get("action", "save"))
     except grading.ReviewRejected as exc:
         db.session.rollback()
-        return render_region("review", "grading/review.html", "grading/_review.html", status=422,
-                             **review_context(sub, error=str(exc), draft_grade=grade_text, draft_feedback=feedback))
+        return _review(sub, status=422, error=str(exc), **drafts)
     except (grading.ReviewConflict, StaleDataError):
         db.session.rollback()
-        db.session.refresh(sub)
-        return render_region("review", "grading/review.html", "grading/_review.html", status=409,
-                             **review_context(sub, conflict=True, draft_grade=grade_text, draft_feedback=feedback))
-    return render_region("review", "grading/review.html", "grading/_review.html",
-                         **review_context(sub, saved=True))
+        db.session.refresh(sub)          # show the newer version, keep this teacher's words beside it
+        return _review(sub, status=409, conflict=True, **drafts)
+    return _review(sub, headers=CHANGED, saved=True)
 
 
 @bp.post("/<int:submission_id>/comments")
@@ -76,11 +93,10 @@ def comment(submission_id: int):
     sub = authz.submission_or_404(current_user, submission_id, authz.Right.GRADE)
     try:
         grading.add_comment(current_user, sub, request.form.get("at_seconds", "0"), request.form.get("body", ""))
-        error = None
     except grading.ReviewRejected as exc:
         db.session.rollback()
-        error = str(exc)
-    return render_template("grading/_comments.html", sub=sub, comment_error=error), 422 if error else 200
+        return render_template("grading/_comments.html", sub=sub, comment_error=str(exc)), 422
+    return render_template("grading/_comments.html", sub=sub), 200, CHANGED
 
 
 @bp.post("/<int:submission_id>/retry")
@@ -88,5 +104,4 @@ def comment(submission_id: int):
 def retry(submission_id: int):
     sub = authz.submission_or_404(current_user, submission_id, authz.Right.GRADE)
     grading.retry_sync(current_user, sub)
-    return render_region("review", "grading/review.html", "grading/_review.html",
-                         **review_context(sub, saved=False))
+    return _review(sub, headers=CHANGED, retried=True)

@@ -2,19 +2,20 @@
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Mapping
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import contains_eager
 
 from .. import authz
 from ..audit import record
 from ..extensions import db
-from ..models import (Assignment, Comment, Course, OutboxMessage, OutboxState, ReviewState,
+from ..models import (Assignment, Comment, Company, Course, OutboxMessage, OutboxState, ReviewState,
                       Submission, User, VideoStatus, utcnow)
-from . import sync
+from . import outbox, sync
 
 PAGE_SIZE = 25
 SORTS = {
@@ -26,6 +27,7 @@ SORTS = {
 # Uploads still under way or abandoned are not the teacher's concern.
 SUBMITTED = (VideoStatus.PROCESSING.value, VideoStatus.READY.value, VideoStatus.ERROR.value,
              VideoStatus.DELETED.value)
+TO_REVIEW = (ReviewState.NEW.value, ReviewState.IN_REVIEW.value)
 
 
 class BadFilter(ValueError):
@@ -44,8 +46,8 @@ def _int(args: Mapping[str, str], name: str) -> int | None:
     value = (args.get(name) or "").strip()
     if not value:
         return None
-    if not value.isdigit():
-        raise BadFilter(f"'{name}' must be a number, got '{value}'.")
+    if not value.isdigit() or len(value) > 9:
+        raise BadFilter(f"'{name}' must be a number, got '{value[:20]}'.")
     return int(value)
 
 
@@ -64,24 +66,30 @@ class QueueFilters:
     def from_args(cls, args: Mapping[str, str]) -> "QueueFilters":
         review = args.get("review") or None
         if review and review not in {s.value for s in ReviewState}:
-            raise BadFilter(f"Unknown review state '{review}'.")
+            raise BadFilter(f"Unknown review state '{review[:20]}'.")
         video = args.get("video") or None
         if video and video not in SUBMITTED:
-            raise BadFilter(f"Unknown video state '{video}'.")
+            raise BadFilter(f"Unknown video state '{video[:20]}'.")
         sort = args.get("sort") or "submitted"
         if sort not in SORTS:
-            raise BadFilter(f"Unknown sort '{sort}'; use one of {', '.join(SORTS)}.")
+            raise BadFilter(f"Unknown sort '{sort[:20]}'; use one of {', '.join(SORTS)}.")
+        overdue = args.get("overdue") or ""
+        if overdue not in ("", "0", "1", "on", "true"):
+            raise BadFilter(f"'overdue' is on or off, got '{overdue[:20]}'.")
         page = _int(args, "page") or 1
         return cls(course=_int(args, "course"), assignment=_int(args, "assignment"),
                    company=_int(args, "company"), review=review, video=video,
-                   overdue=args.get("overdue") in ("1", "on", "true"), sort=sort, page=max(page, 1))
+                   overdue=overdue in ("1", "on", "true"), sort=sort, page=max(page, 1))
 
     def args(self, **changes) -> dict[str, str]:
-        """Query arguments for a link that keeps every filter but `changes`."""
+        """Query arguments for a link that keeps every filter but `changes` (defaults left out, so
+        the URL stays short and one state has one URL)."""
         f = replace(self, **changes)
         out = {k: str(v) for k, v in vars(f).items() if v not in (None, False, "")}
-        out.pop("page", None) if f.page == 1 else None
-        out.pop("sort", None) if f.sort == "submitted" else None
+        if f.page == 1:
+            out.pop("page")
+        if f.sort == "submitted":
+            out.pop("sort")
         if f.overdue:
             out["overdue"] = "1"
         return out
@@ -89,12 +97,14 @@ class QueueFilters:
 
 @dataclass
 class QueuePage:
-    rows: list[tuple[Submission, str]]         # submission, sync state
-    total: int
-    counts: dict[str, int]
+    rows: list[Row]                            # QueueRow columns, see _ROW_COLUMNS
+    total: int                                 # rows under every filter
+    counts: dict[str, int]                     # per review state, under every filter but review
     filters: QueueFilters
     courses: list[Course] = field(default_factory=list)
     assignments: list[Assignment] = field(default_factory=list)
+    companies: list[Company] = field(default_factory=list)
+    to_review: dict[int, int] = field(default_factory=dict)   # assignment id -> new + in review
 
     @property
     def pages(self) -> int:
@@ -108,50 +118,89 @@ def sync_state_column():
             .order_by(OutboxMessage.id.desc()).limit(1).correlate(Submission).scalar_subquery())
 
 
+# A queue line is plain columns, not ORM objects: the list is the hot path (bench/grading_queue.py).
+_ROW_COLUMNS = (Submission.id, Submission.attempt, Submission.uploaded_at, Submission.status,
+                Submission.review_state, Submission.grade, User.fullname.label("student"),
+                Assignment.name.label("assignment"), Course.fullname.label("course"),
+                sync_state_column().label("sync_state"))
+
+
 def _assignments_where(*conditions) -> Select:
     return select(Assignment.id).join(Assignment.course).where(*conditions)
 
 
-def _filtered(user: User, f: QueueFilters, *, with_review: bool = True) -> Select:
-    q = authz.gradable_submissions(user).where(Submission.status.in_(SUBMITTED))
+def _scoped(user: User, f: QueueFilters) -> Select:
+    """The teacher's submissions under the assignment-level filters (course, assignment, company,
+    overdue): the part the counts and the rows share."""
+    q = authz.gradable_submissions(user)
     if f.course:
         q = q.where(Submission.assignment_id.in_(_assignments_where(Course.id == f.course)))
     if f.assignment:
         q = q.where(Submission.assignment_id == f.assignment)
     if f.company:
         q = q.where(Submission.assignment_id.in_(_assignments_where(Course.company_id == f.company)))
-    if f.video:
-        q = q.where(Submission.status == f.video)
     if f.overdue:
         q = q.where(Submission.assignment_id.in_(_assignments_where(Assignment.due_at < utcnow())),
-                    Submission.review_state.in_((ReviewState.NEW.value, ReviewState.IN_REVIEW.value)))
-    if with_review and f.review:
-        q = q.where(Submission.review_state == f.review)
+                    Submission.review_state.in_(TO_REVIEW))
     return q
 
 
 def queue_for(user: User, f: QueueFilters) -> QueuePage:
-    # One GROUP BY gives the counts per state and, from them, the total under the filters.
-    counts_q = (_filtered(user, f, with_review=False)
-                .with_only_columns(Submission.review_state, func.count(Submission.id))
-                .group_by(Submission.review_state))
-    counts = {state: n for state, n in db.session.execute(counts_q)}
+    """One page of the teacher's queue: three queries whatever the page size (no N+1)."""
+    # 1. Counts per (assignment, video status, review state), read from the covering index
+    #    ix_submissions_assignment_status; the video filter and the totals are summed here.
+    statuses = {f.video} if f.video else set(SUBMITTED)
+    counts: dict[str, int] = defaultdict(int)
+    to_review: dict[int, int] = defaultdict(int)
+    grouped = (_scoped(user, f).with_only_columns(Submission.assignment_id, Submission.status,
+                                                  Submission.review_state, func.count())
+               .group_by(Submission.assignment_id, Submission.status, Submission.review_state))
+    for assignment_id, status, state, n in db.session.execute(grouped):
+        if status in statuses:
+            counts[state] += n
+            if state in TO_REVIEW:
+                to_review[assignment_id] += n
     total = counts.get(f.review, 0) if f.review else sum(counts.values())
-    rows_q = (_filtered(user, f).join(Submission.assignment).join(Assignment.course).join(Submission.student)
-              .add_columns(sync_state_column())
-              .options(contains_eager(Submission.assignment).contains_eager(Assignment.course),
-                       contains_eager(Submission.student))
+
+    # 2. The page of rows, newest first by default, walking ix_submissions_uploaded_at.
+    rows_q = (_scoped(user, f).where(Submission.status.in_(statuses))
+              .join(Submission.assignment).join(Assignment.course).join(Submission.student)
+              .with_only_columns(*_ROW_COLUMNS)
               .order_by(*SORTS[f.sort]).limit(PAGE_SIZE).offset((f.page - 1) * PAGE_SIZE))
-    rows = [(sub, state or "") for sub, state in db.session.execute(rows_q)]
-    # The filter menus: one query for the assignments with their courses, the courses from them.
-    assignments = db.session.scalars(authz.graded_assignments(user).options(contains_eager(Assignment.course))
-                                     .order_by(Assignment.name)).all()
+    if f.review:
+        rows_q = rows_q.where(Submission.review_state == f.review)
+    rows = list(db.session.execute(rows_q))
+
+    # 3. The filter menus: the teacher's assignments with their courses and companies.
+    assignments = db.session.scalars(
+        authz.graded_assignments(user).outerjoin(Course.company)
+        .options(contains_eager(Assignment.course).contains_eager(Course.company))
+        .order_by(Assignment.name)).all()
     courses = sorted({a.course for a in assignments}, key=lambda c: c.fullname)
-    return QueuePage(rows, total, counts, f, courses, assignments)
+    companies = sorted({c.company for c in courses if c.company is not None}, key=lambda c: c.name)
+    return QueuePage(rows, total, dict(counts), f, courses, assignments, companies, dict(to_review))
 
 
-def sync_state_of(sub: Submission) -> str:
-    return db.session.scalar(select(sync_state_column()).where(Submission.id == sub.id)) or ""
+@dataclass(frozen=True)
+class SyncStatus:
+    """Where the submission's newest grade stands with Moodle, in words for the review pane."""
+    state: str = ""                # "", pending, done, dead
+    error: str | None = None
+    attempts: int = 0
+
+    @property
+    def shown(self) -> str:
+        return {"pending": "pending", "done": "synced", "dead": "failed"}.get(self.state, "not sent yet")
+
+
+def sync_status_of(sub: Submission) -> SyncStatus:
+    m = db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.submission_id == sub.id, OutboxMessage.kind == sync.GRADE)
+        .order_by(OutboxMessage.id.desc()).limit(1)).first()
+    if m is None:
+        return SyncStatus()
+    error = m.last_error if m.state != OutboxState.DONE.value else None
+    return SyncStatus(m.state, error, m.attempts)
 
 
 def open_review(user: User, submission_id: int) -> Submission:
@@ -170,18 +219,26 @@ def earlier_attempts(sub: Submission) -> list[Submission]:
         Submission.id != sub.id).order_by(Submission.attempt.desc())))
 
 
+GRADE_DECIMALS = 2      # what Moodle's gradebook shows by default; more would be rounded away there
+
+
 def parse_grade(raw: str, grade_max: Decimal) -> Decimal | None:
+    """The grade as typed, checked as Moodle will not: save_grades silently drops a grade above the
+    maximum (recorded), so a bad grade must never reach the outbox."""
     raw = (raw or "").strip().replace(",", ".")
     if not raw:
         return None
+    if not grade_max:
+        raise ReviewRejected("This assignment has no points grade in Moodle (a scale, or no grade): "
+                             "leave the grade empty and give feedback here.")
     try:
         grade = Decimal(raw)
     except InvalidOperation:
-        raise ReviewRejected(f"'{raw}' is not a number.") from None
+        raise ReviewRejected(f"'{raw[:20]}' is not a number.") from None
     if not grade.is_finite() or grade < 0 or grade > grade_max:
         raise ReviewRejected(f"The grade must be between 0 and {grade_max.normalize():f}.")
-    if grade.as_tuple().exponent < -2:
-        raise ReviewRejected("Use at most two decimals.")
+    if grade.as_tuple().exponent < -GRADE_DECIMALS:
+        raise ReviewRejected(f"Use at most {GRADE_DECIMALS} decimals.")
     return grade
 
 
@@ -190,18 +247,20 @@ ACTIONS = {"save": None, "approve": ReviewState.APPROVED, "resubmit": ReviewStat
 
 def save_review(user: User, sub: Submission, *, version: int, grade: str, feedback: str,
                 action: str) -> Submission:
-    """Save locally and queue the Moodle sync in the same transaction; never waits on Moodle."""
+    """Save locally and queue the Moodle sync in the same transaction; never waits on Moodle.
+    `version` is the one the form was loaded with: another teacher's save in between is a
+    ReviewConflict (checked here) or a StaleDataError (a save racing this one, caught at flush)."""
     if action not in ACTIONS:
-        raise ReviewRejected(f"Unknown action '{action}'.")
+        raise ReviewRejected(f"Unknown action '{action[:20]}'.")
     if version != sub.version:
         raise ReviewConflict()
     value = parse_grade(grade, sub.assignment.grade_max)
-    if action == "approve" and value is None:
+    if action == "approve" and value is None and sub.assignment.grade_max:
         raise ReviewRejected("Give a grade before approving.")
     if sub.status != VideoStatus.READY.value and action == "approve":
         raise ReviewRejected("Only a video that is ready can be approved.")
     sub.grade = value
-    sub.feedback = (feedback or "").strip()
+    sub.feedback = (feedback or "").strip()[:20000]
     state = ACTIONS[action]
     if state is not None:
         sub.review_state = state.value
@@ -212,7 +271,7 @@ def save_review(user: User, sub: Submission, *, version: int, grade: str, feedba
     sync.enqueue_grade(sub)
     record(f"review.{action}", user, object_type="submission", object_id=sub.id,
            company_id=sub.assignment.course.company_id, grade=str(value) if value is not None else None,
-           review_state=sub.review_state)
+           review_state=sub.review_state, version=sub.version)
     db.session.commit()
     return sub
 
@@ -225,30 +284,32 @@ def add_comment(user: User, sub: Submission, at_seconds: str, body: str) -> Comm
         at = float(at_seconds or 0)
     except ValueError:
         raise ReviewRejected("The time of a comment must be a number of seconds.") from None
-    if at < 0 or (sub.duration_seconds and at > sub.duration_seconds + 1):
+    if not math.isfinite(at) or at < 0 or (sub.duration_seconds and at > sub.duration_seconds + 1):
         raise ReviewRejected("The comment's time is outside the video.")
     comment = Comment(submission=sub, author_id=user.id, at_seconds=round(at, 1), body=body[:4000])
     db.session.add(comment)
     db.session.flush()
     if sub.graded_at is not None:    # already graded: Moodle's feedback text must follow
         sync.enqueue_grade(sub)
-    record("review.comment", user, object_type="submission", object_id=sub.id, at_seconds=comment.at_seconds)
+    record("review.comment", user, object_type="submission", object_id=sub.id,
+           company_id=sub.assignment.course.company_id, at_seconds=comment.at_seconds)
     db.session.commit()
     return comment
 
 
-def retry_sync(user: User, sub: Submission) -> None:
+def retry_sync(user: User, sub: Submission) -> int:
+    """Send the submission's failed Moodle writes again. Only the newest grade is worth sending:
+    an older one would overwrite it in Moodle (the worker skips superseded rows as well)."""
     authz.submission_or_404(user, sub.id, authz.Right.GRADE)
     dead = db.session.scalars(select(OutboxMessage).where(
-        OutboxMessage.submission_id == sub.id, OutboxMessage.state == OutboxState.DEAD.value)).all()
-    for message in dead:
-        message.state, message.attempts = OutboxState.PENDING.value, 0
-        message.next_attempt_at, message.last_error = utcnow(), None
-    record("sync.retry", user, object_type="submission", object_id=sub.id, rows=len(dead))
+        OutboxMessage.submission_id == sub.id, OutboxMessage.state == OutboxState.DEAD.value)
+        .order_by(OutboxMessage.id.desc())).all()
+    newest_grade = db.session.scalar(select(func.max(OutboxMessage.id)).where(
+        OutboxMessage.submission_id == sub.id, OutboxMessage.kind == sync.GRADE))
+    retried = [m for m in dead if m.kind != sync.GRADE or m.id == newest_grade]
+    for m in retried:
+        outbox.requeue(m)
+    record("sync.retry", user, object_type="submission", object_id=sub.id,
+           company_id=sub.assignment.course.company_id, rows=len(retried))
     db.session.commit()
-
-
-def last_sync_error(sub: Submission) -> str | None:
-    return db.session.scalar(select(OutboxMessage.last_error).where(
-        OutboxMessage.submission_id == sub.id, OutboxMessage.kind == sync.GRADE,
-        OutboxMessage.state == OutboxState.DEAD.value).order_by(OutboxMessage.id.desc()).limit(1))
+    return len(retried)

@@ -6,10 +6,11 @@ or a retried request never sends the same thing twice.
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from ..models import OutboxMessage, OutboxState, utcnow
@@ -30,61 +31,108 @@ def enqueue(session: Session, kind: str, key: str, payload: dict[str, Any], *,
 # --- the worker -------------------------------------------------------------------------------
 
 LEASE = timedelta(minutes=2)        # a worker that dies mid-batch gives its rows back after this
+STOP_STARTING = LEASE / 2           # no new Moodle call this late into a lease: it could outlive it
 BATCH = 200
 
 
 def backoff(attempts: int, *, base: float = 2.0, cap: float = 600.0) -> timedelta:
-    """Exponential back-off with full jitter: 2 s, 4 s, 8 s … capped at 10 minutes."""
+    """Exponential back-off with full jitter: up to 2 s, 4 s, 8 s … capped at 10 minutes, so many
+    rows that failed together do not all come back at the same second."""
     return timedelta(seconds=random.uniform(0, min(cap, base * 2 ** (attempts - 1))) + 0.5)
 
 
-def claim(session: Session, worker_id: str, *, limit: int = BATCH, now: datetime | None = None) -> list[OutboxMessage]:
-    """Take due rows for this worker. SKIP LOCKED lets several workers share PostgreSQL; on SQLite
-    (one writer at a time) the lease column alone keeps two workers apart."""
+@dataclass
+class Claim:
+    messages: list[OutboxMessage]
+    in_doubt: set[int]              # claimed before by a worker that never said how it went
+    lease_until: datetime
+
+
+def claim(session: Session, worker_id: str, *, limit: int = BATCH, now: datetime | None = None) -> Claim:
+    """Take due rows for this worker and commit the lease at once.
+
+    PostgreSQL: SELECT … FOR UPDATE SKIP LOCKED, so several workers take disjoint rows without
+    waiting on each other. SQLite has no row locks: the UPDATE re-checks the lease and its
+    RETURNING says which rows this worker really got (one writer at a time makes that atomic)."""
     now = now or utcnow()
-    q = (select(OutboxMessage)
-         .where(OutboxMessage.state == OutboxState.PENDING.value, OutboxMessage.next_attempt_at <= now,
-                or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now))
-         .order_by(OutboxMessage.id).limit(limit))
+    lease_until = now + LEASE
+    due = (select(OutboxMessage.id, OutboxMessage.locked_until)
+           .where(OutboxMessage.state == OutboxState.PENDING.value, OutboxMessage.next_attempt_at <= now,
+                  or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now))
+           .order_by(OutboxMessage.id).limit(limit))
     if session.get_bind().dialect.name == "postgresql":
-        q = q.with_for_update(skip_locked=True)
-    rows = list(session.scalars(q))
-    for row in rows:
-        row.locked_until = now + LEASE
+        due = due.with_for_update(skip_locked=True)
+    candidates = session.execute(due).all()
+    if not candidates:
+        session.rollback()
+        return Claim([], set(), lease_until)
+    got = set(session.scalars(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_([c.id for c in candidates]), OutboxMessage.state == OutboxState.PENDING.value,
+               or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now))
+        .values(locked_until=lease_until).returning(OutboxMessage.id),
+        execution_options={"synchronize_session": False}))
     session.commit()
-    return rows
+    in_doubt = {c.id for c in candidates if c.id in got and c.locked_until is not None}
+    messages = list(session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(got))
+                                    .order_by(OutboxMessage.id).execution_options(populate_existing=True)))
+    return Claim(messages, in_doubt, lease_until)
 
 
-def run_once(session: Session, moodle: MoodleClient, *, worker_id: str = "worker", max_attempts: int = 8) -> int:
-    """Claim one batch and send it; returns how many rows were handled."""
+def requeue(message: OutboxMessage) -> None:
+    """A dead (or stuck) message goes back to the queue, due now, with a fresh count of tries."""
+    message.state, message.attempts = OutboxState.PENDING.value, 0
+    message.next_attempt_at, message.locked_until, message.last_error = utcnow(), None, None
+
+
+def _sent(m: OutboxMessage, now: datetime, note: str | None) -> None:
+    m.state, m.sent_at, m.last_error = OutboxState.DONE.value, now, note
+
+
+def _failed(m: OutboxMessage, now: datetime, error: str, *, retry: bool, max_attempts: int) -> None:
+    if retry and m.attempts < max_attempts:
+        m.next_attempt_at, m.last_error = now + backoff(m.attempts), error
+    else:
+        m.state = OutboxState.DEAD.value
+        m.last_error = error if not retry else f"Gave up after {m.attempts} tries. Last: {error}"
+
+
+def run_once(session: Session, moodle: MoodleClient, *, worker_id: str = "worker", max_attempts: int = 8,
+             limit: int = BATCH) -> int:
+    """Claim one batch and send it, one Moodle call per failure unit; returns the rows handled."""
     from . import sync
 
-    rows = claim(session, worker_id)
-    for group in sync.grouped_by_assignment(rows):
+    got = claim(session, worker_id, limit=limit)
+    units = sync.failure_units(got.messages)
+    for i, unit in enumerate(units):
         now = utcnow()
-        try:
-            sync.send(moodle, group)
-        except MoodleUnavailable as exc:
-            for m in group:
-                m.attempts += 1
-                m.last_error = f"Moodle is not answering ({exc}); will try again."
+        if now > got.lease_until - LEASE + STOP_STARTING:
+            # Moodle is slow today: give the rest back rather than risk a second worker sending
+            # them too once the lease runs out.
+            for m in (m for u in units[i:] for m in u):
                 m.locked_until = None
-                if m.attempts >= max_attempts:
-                    m.state = OutboxState.DEAD.value
-                    m.last_error = f"Moodle did not answer after {m.attempts} tries ({exc})."
-                else:
-                    m.next_attempt_at = now + backoff(m.attempts)
+            session.commit()
+            return sum(len(u) for u in units[:i])
+        for m in unit:
+            m.attempts += 1
+            m.locked_until = None
+        try:
+            outcome = sync.send_unit(session, moodle, unit, in_doubt=got.in_doubt)
+        except MoodleUnavailable as exc:
+            for m in unit:
+                _failed(m, now, sync.explain(exc), retry=True, max_attempts=max_attempts)
         except MoodleRejected as exc:
-            for m in group:
-                m.attempts += 1
-                m.state, m.locked_until = OutboxState.DEAD.value, None
-                m.last_error = f"Moodle refused it: {exc.message or exc.errorcode} ({exc.errorcode})."
+            for m in unit:
+                _failed(m, now, sync.explain(exc), retry=False, max_attempts=max_attempts)
         else:
-            for m in group:
-                m.state, m.sent_at, m.locked_until = OutboxState.DONE.value, now, None
-                m.attempts += 1
+            for m in unit:
+                result = outcome.get(m.id)
+                if isinstance(result, sync.Failed):
+                    _failed(m, now, result.error, retry=False, max_attempts=max_attempts)
+                else:
+                    _sent(m, now, result)
         session.commit()
-    return len(rows)
+    return len(got.messages)
 
 
 def drain(session: Session, moodle: MoodleClient, **kw) -> int:

@@ -1,28 +1,39 @@
 """What each outbox message does in Moodle.
 
 Grades: the newest saved version of each submission is sent with mod_assign_save_grades, one call
-per assignment for a whole batch. Moodle validates almost nothing there (contract, recorded), so
-the portal validated the grade before queueing it. Video records go through the companion plugin;
-where it is not installed they are skipped and grades still sync.
+per assignment for a whole batch, then read back with mod_assign_get_grades: Moodle answers `null`
+whatever happened and silently drops a grade above its maximum (contract, recorded), so only the
+read-back says the grade is there. Video records go through the companion plugin; where it is not
+installed they are skipped and grades still sync.
 """
 from __future__ import annotations
 
 import html
+import math
 from collections import defaultdict
-from typing import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..models import OutboxMessage, OutboxState, ReviewState, Submission, utcnow
 from . import outbox
-from .moodle import GradeUpdate, MoodleClient, MoodleUnknownFunction
+from .moodle import (GradeUpdate, MoodleAccessDenied, MoodleClient, MoodleError, MoodleInvalidToken,
+                     MoodleRejected, MoodleUnknownFunction)
 
 GRADE = "grade"
 RECORD_VIDEO = "record_video"
 VIDEO_STATUS = "video_status"
 
+# PHP's max_input_vars (1000 by default) silently truncates a longer form: 7 fields a grade.
+GRADES_PER_CALL = 100
+SUPERSEDED = "superseded by a newer save"
+
+
+# --- enqueueing (in the caller's transaction) ----------------------------------------------------
 
 def timecode(seconds: float) -> str:
     s = int(seconds)
@@ -42,48 +53,188 @@ def feedback_html(sub: Submission, base_url: str) -> str:
 
 
 def enqueue_grade(sub: Submission) -> OutboxMessage:
-    """Queue the submission's current grade; older unsent versions are superseded."""
+    """Queue the submission's current grade; older unsent versions are superseded. The key names
+    the saved version (and the comments in its feedback): a replayed request queues nothing new."""
     db.session.execute(update(OutboxMessage).where(
         OutboxMessage.submission_id == sub.id, OutboxMessage.kind == GRADE,
         OutboxMessage.state == OutboxState.PENDING.value).values(
-        state=OutboxState.DONE.value, last_error="superseded by a newer save", sent_at=utcnow()))
+        state=OutboxState.DONE.value, last_error=SUPERSEDED, sent_at=utcnow()))
     base_url = current_app.config["SETTINGS"].base_url
     payload = {
         "assignmentid": sub.assignment.moodle_id, "userid": sub.student.moodle_id,
         "grade": float(sub.grade) if sub.grade is not None else -1.0,
         "feedback_html": feedback_html(sub, base_url),
         "addattempt": sub.review_state == ReviewState.RESUBMIT.value,
+        # Approving releases the grade where Moodle uses a marking workflow (ignored elsewhere).
+        "workflowstate": "released" if sub.review_state == ReviewState.APPROVED.value else "",
     }
     key = f"grade:{sub.id}:v{sub.version}:c{len(sub.comments)}"
     return outbox.enqueue(db.session, GRADE, key, payload, submission_id=sub.id)
 
 
-def send(moodle: MoodleClient, messages: Iterable[OutboxMessage]) -> None:
-    """Send claimed messages; raises MoodleError for the whole group that failed."""
-    grades: dict[int, list[OutboxMessage]] = defaultdict(list)
-    for m in messages:
-        if m.kind == GRADE:
-            grades[m.payload["assignmentid"]].append(m)
-        elif m.kind in (RECORD_VIDEO, VIDEO_STATUS):
-            try:
-                if m.kind == RECORD_VIDEO:
-                    moodle.record_video(**m.payload)
-                else:
-                    moodle.set_video_status(**m.payload)
-            except MoodleUnknownFunction:
-                m.last_error = "companion plugin not installed: video record skipped"
-        else:
-            raise ValueError(f"unknown outbox kind {m.kind}")
-    for assignmentid, batch in grades.items():
-        moodle.save_grades(assignmentid, [GradeUpdate(
-            userid=m.payload["userid"], grade=m.payload["grade"], feedback_html=m.payload["feedback_html"],
-            addattempt=m.payload.get("addattempt", False)) for m in batch])
+# --- sending (the worker) ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Failed:
+    """One message that did not get through, in words a teacher can act on."""
+    error: str
 
 
-def grouped_by_assignment(messages: list[OutboxMessage]) -> list[list[OutboxMessage]]:
-    """Failure units: one save_grades call per assignment, one call per video record."""
+Outcome = dict[int, "Failed | str | None"]     # message id -> None (sent), a note (done), or Failed
+
+EXPLAINED = {
+    "invalidtoken": "the portal's Moodle token is not valid (revoked or expired): an administrator must renew it",
+    "accessexception": "Moodle refused the portal's service account (a missing capability, or the "
+                       "function is not in the portal's web service)",
+    "nopermissions": "the portal's service account may not grade this assignment in Moodle",
+    "requireloginerror": "the course or activity is hidden or not accessible to the portal in Moodle",
+    "invalidrecord": "Moodle does not know this assignment or student any more (deleted?)",
+    "invalidparameter": "Moodle refused the values sent",
+    "dmlwriteexception": "Moodle could not write to its database",
+}
+
+
+def explain(exc: MoodleError) -> str:
+    if isinstance(exc, MoodleRejected):
+        words = EXPLAINED.get(exc.errorcode, "Moodle refused it")
+        return f"Moodle refused it: {words}. Moodle said: “{exc.message or exc.errorcode}” ({exc.errorcode})."
+    return f"Moodle is not answering ({exc}); the portal will try again."
+
+
+def failure_units(messages: list[OutboxMessage]) -> list[list[OutboxMessage]]:
+    """One save_grades call per assignment (at most GRADES_PER_CALL grades), one call per video record."""
     groups: dict[object, list[OutboxMessage]] = defaultdict(list)
     for m in messages:
         groups[(GRADE, m.payload["assignmentid"]) if m.kind == GRADE else (m.kind, m.id)].append(m)
-    return list(groups.values())
+    units = []
+    for group in groups.values():
+        units.extend(group[i:i + GRADES_PER_CALL] for i in range(0, len(group), GRADES_PER_CALL))
+    return units
+
+
+def send_unit(session: Session, moodle: MoodleClient, unit: list[OutboxMessage], *, in_doubt: set[int]) -> Outcome:
+    """Send one failure unit. MoodleUnavailable escapes (the whole unit is tried again later); a
+    refusal of a video record escapes too; grades answer per message."""
+    if unit[0].kind == GRADE:
+        return _send_grades(session, moodle, unit, in_doubt)
+    m = unit[0]
+    try:
+        if m.kind == RECORD_VIDEO:
+            moodle.record_video(**m.payload)
+        elif m.kind == VIDEO_STATUS:
+            moodle.set_video_status(**m.payload)
+        else:
+            return {m.id: Failed(f"unknown outbox kind '{m.kind}'")}
+    except MoodleUnknownFunction:
+        return {m.id: "companion plugin not installed in Moodle: video record skipped"}
+    return {m.id: None}
+
+
+def _send_grades(session: Session, moodle: MoodleClient, unit: list[OutboxMessage], in_doubt: set[int]) -> Outcome:
+    outcome: Outcome = {}
+    live = _drop_superseded(session, unit, outcome)
+    assignmentid = unit[0].payload["assignmentid"]
+    if live and in_doubt & {m.id for m in live}:
+        # A worker died or timed out after sending: Moodle may have it already. Not twice.
+        have = _moodle_grades(moodle, assignmentid)
+        for m in list(live):
+            if m.id in in_doubt and _landed(m, have, since=m.created_at):
+                outcome[m.id] = None
+                live.remove(m)
+    if not live:
+        return outcome
+    started = utcnow()
+    try:
+        moodle.save_grades(assignmentid, [_update(m) for m in live])
+    except MoodleRejected as exc:
+        if len(live) == 1 or _whole_call(exc):
+            return outcome | {m.id: Failed(explain(exc)) for m in live}
+            return outcome | {live[0].id: Failed(explain(exc))}
+        # The batch is not atomic (contract §9): keep what landed, send the rest one by one, so
+        # one bad grade does not take the others down with it.
+        have = _moodle_grades(moodle, assignmentid)
+        for m in live:
+            if _landed(m, have, since=started):
+                outcome[m.id] = None
+            else:
+                outcome |= _send_grades(session, moodle, [m], set())
+        return outcome
+    return outcome | _confirm(moodle, assignmentid, live)
+
+
+def _whole_call(exc: MoodleRejected) -> bool:
+    """Refusals that would refuse each grade alone just the same: no point in splitting."""
+    return isinstance(exc, (MoodleInvalidToken, MoodleAccessDenied, MoodleUnknownFunction)) \
+        or exc.errorcode == "invalidrecord"
+
+
+def _drop_superseded(session: Session, unit: list[OutboxMessage], outcome: Outcome) -> list[OutboxMessage]:
+    """Only the newest grade of a submission is sent, and only one grade per student per call:
+    an older row (a retried dead one, a duplicate) would overwrite the newer grade in Moodle."""
+    newest = dict(session.execute(
+        select(OutboxMessage.submission_id, func.max(OutboxMessage.id))
+        .where(OutboxMessage.kind == GRADE, OutboxMessage.submission_id.in_({m.submission_id for m in unit}))
+        .group_by(OutboxMessage.submission_id)).all())
+    per_user: dict[int, OutboxMessage] = {}
+    for m in sorted(unit, key=lambda m: m.id):
+        if m.submission_id is not None and newest.get(m.submission_id, m.id) > m.id:
+            outcome[m.id] = SUPERSEDED
+            continue
+        if m.payload["userid"] in per_user:
+            outcome[per_user[m.payload["userid"]].id] = SUPERSEDED
+        per_user[m.payload["userid"]] = m
+    return list(per_user.values())
+
+
+def _update(m: OutboxMessage) -> GradeUpdate:
+    p = m.payload
+    return GradeUpdate(userid=p["userid"], grade=p["grade"], feedback_html=p["feedback_html"],
+                       addattempt=p.get("addattempt", False), workflowstate=p.get("workflowstate", ""))
+
+
+def _moodle_grades(moodle: MoodleClient, assignmentid: int) -> dict[int, tuple[float | None, int]]:
+    """userid -> (grade or None, timemodified) as Moodle has it now."""
+    answer = moodle.get_grades([assignmentid])
+    out: dict[int, tuple[float | None, int]] = {}
+    for a in answer.get("assignments", []):
+        for g in a.get("grades", []):
+            try:
+                value = float(g.get("grade"))
+            except (TypeError, ValueError):
+                value = None
+            out[int(g["userid"])] = (None if value is None or value < 0 else value, int(g.get("timemodified") or 0))
+    return out
+
+
+def _same(sent: float, have: float | None) -> bool:
+    if sent < 0:
+        return have is None
+    return have is not None and math.isclose(sent, have, abs_tol=1e-4)
+
+
+def _landed(m: OutboxMessage, have: dict[int, tuple[float | None, int]], *, since: datetime) -> bool:
+    got = have.get(m.payload["userid"])
+    return got is not None and _same(m.payload["grade"], got[0]) and got[1] >= int(since.timestamp())
+
+
+def _confirm(moodle: MoodleClient, assignmentid: int, sent: list[OutboxMessage]) -> Outcome:
+    """Read the grades back: a grade Moodle dropped is a failure a person must look at."""
+    try:
+        have = _moodle_grades(moodle, assignmentid)
+    except MoodleError:
+        return {m.id: "sent; Moodle could not be asked to confirm it" for m in sent}
+    outcome: Outcome = {}
+    for m in sent:
+        got = have.get(m.payload["userid"])
+        if m.payload.get("addattempt") or got is None or _same(m.payload["grade"], got[0]):
+            # A new attempt has no grade yet, and Moodle lists grades only for students with a
+            # submission: nothing to compare there, the call itself succeeded.
+            outcome[m.id] = None
+        else:
+            shown = "no grade" if got[0] is None else f"{got[0]:g}"
+            outcome[m.id] = Failed(
+                f"Moodle did not keep the grade {m.payload['grade']:g}: it shows {shown}. The maximum grade "
+                "in Moodle is probably lower than the portal's; check the assignment's settings in Moodle, "
+                "then retry.")
+    return outcome
 

@@ -1,57 +1,67 @@
-// Keyboard triage for the grading queue and the review pane. The player is Stream's iframe,
-// driven with postMessage (seek, play, pause) and reporting its time back (timeupdate).
+// Keyboard triage for the grading queue and the review pane (no inline script: CSP script-src 'self').
+// The player is Stream's iframe, driven with postMessage ({event: "seek", time} / "play" / "pause")
+// and reporting back timeupdate {currentTime}, play, pause and ended (emulators/stream/player.py).
 (function () {
   "use strict";
   const KEY = "streamportal.shortcuts";
   let enabled = localStorage.getItem(KEY) !== "off";
-  let currentTime = 0, lastUpdate = 0;
+  let currentTime = 0, playing = false, selectedId = null;
 
-  const $ = (sel) => document.querySelector(sel);
   const rows = () => Array.from(document.querySelectorAll("#queue-rows tr[data-id]"));
   const player = () => document.getElementById("stream-player");
+  const byId = (id) => document.getElementById(id);
 
   function send(message) {
     const frame = player();
     if (frame && frame.contentWindow) frame.contentWindow.postMessage(message, new URL(frame.src).origin);
   }
   function clock(seconds) {
-    const s = Math.floor(seconds);
-    return Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0");
+    const s = Math.floor(seconds), h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60);
+    const mmss = String(s % 60).padStart(2, "0");
+    return h ? h + ":" + String(m).padStart(2, "0") + ":" + mmss : m + ":" + mmss;
+  }
+  function showTime(seconds) {
+    const at = byId("comment-at"), label = byId("comment-time");
+    if (at) at.value = seconds.toFixed(1);
+    if (label) label.textContent = clock(seconds);
   }
 
   window.addEventListener("message", (event) => {
     const frame = player();
-    if (!frame || event.source !== frame.contentWindow) return;
+    if (!frame || event.source !== frame.contentWindow) return;   // only our player may talk to us
     const data = event.data || {};
     if (data.event === "timeupdate" && typeof data.currentTime === "number") {
       currentTime = data.currentTime;
-      lastUpdate = Date.now();
-      const at = document.getElementById("comment-at"), label = document.getElementById("comment-time");
-      if (at && document.activeElement !== document.getElementById("comment-body")) {
-        at.value = currentTime.toFixed(1);
-        label.textContent = clock(currentTime);
-      }
+      if (document.activeElement !== byId("comment-body")) showTime(currentTime);  // typing: keep the time
+    } else if (data.event === "play") {
+      playing = true;
+    } else if (data.event === "pause" || data.event === "ended") {
+      playing = false;
     }
   });
 
+  function mark(id) {
+    selectedId = id;
+    rows().forEach((r) => r.classList.toggle("selected", r.dataset.id === id));
+  }
   function select(row) {
-    rows().forEach((r) => r.classList.toggle("selected", r === row));
     if (!row) return;
+    mark(row.dataset.id);
     row.scrollIntoView({ block: "nearest" });
     if (window.htmx) htmx.ajax("GET", row.dataset.reviewUrl, { target: "#review", swap: "outerHTML" });
   }
   function move(step) {
     const list = rows();
     if (!list.length) return;
-    const at = list.findIndex((r) => r.classList.contains("selected"));
-    select(list[Math.min(list.length - 1, Math.max(0, at + step))] || list[0]);
+    const at = list.findIndex((r) => r.dataset.id === selectedId);
+    select(at < 0 ? list[0] : list[Math.min(list.length - 1, Math.max(0, at + step))]);
   }
-  function click(id) { const el = document.getElementById(id); if (el) el.click(); }
+  function click(id) { const el = byId(id); if (el) el.click(); }
 
   function setEnabled(on) {
     enabled = on;
     localStorage.setItem(KEY, on ? "on" : "off");
-    const toggle = document.getElementById("shortcuts-toggle");
+    const toggle = byId("shortcuts-toggle");
     if (toggle) {
       toggle.textContent = "Keyboard shortcuts: " + (on ? "on" : "off");
       toggle.setAttribute("aria-pressed", String(on));
@@ -62,35 +72,45 @@
     const seek = event.target.closest("button.seek");
     if (seek) { send({ event: "seek", time: Number(seek.dataset.seconds) }); send({ event: "play" }); }
     const row = event.target.closest("#queue-rows tr[data-id]");
-    if (row) rows().forEach((r) => r.classList.toggle("selected", r === row));
+    if (row && !event.target.closest("button")) mark(row.dataset.id);
     if (event.target.id === "shortcuts-toggle") setEnabled(!enabled);
   });
 
+  // The queue region is swapped when it refreshes: keep the selected row selected.
+  document.addEventListener("htmx:afterSwap", () => { if (selectedId) mark(selectedId); });
+  // A new review pane means a new player: its time starts again.
+  document.addEventListener("htmx:afterSettle", (event) => {
+    if (event.target && event.target.id === "review") { currentTime = 0; playing = false; }
+  });
+
   document.addEventListener("keydown", (event) => {
-    if (!enabled || event.ctrlKey || event.metaKey || event.altKey) return;
-    const typing = event.target.closest("input, textarea, select, [contenteditable]");
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    const typing = event.target.closest && event.target.closest("input, textarea, select, [contenteditable]");
     if (typing) {
       if (event.key === "Escape") event.target.blur();
       return;
     }
+    if (event.key === "Enter" && event.target.matches && event.target.matches("#queue-rows tr[data-id]")) {
+      select(event.target);
+      return;
+    }
+    if (!enabled) return;
     const actions = {
       j: () => move(1), k: () => move(-1),
-      " ": () => send({ event: Date.now() - lastUpdate < 600 ? "pause" : "play" }),
+      " ": () => send({ event: playing ? "pause" : "play" }),
       c: () => {
+        const body = byId("comment-body");
+        if (!body) return;
         send({ event: "pause" });
-        const body = document.getElementById("comment-body");
-        if (body) {
-          document.getElementById("comment-at").value = currentTime.toFixed(1);
-          document.getElementById("comment-time").textContent = clock(currentTime);
-          body.focus();
-        }
+        showTime(currentTime);
+        body.focus();
       },
-      g: () => { const g = document.getElementById("grade"); if (g) g.focus(); },
+      g: () => { const g = byId("grade"); if (g) g.focus(); },
       a: () => click("approve"),
       r: () => click("request-resubmission"),
-      "?": () => { const d = document.getElementById("shortcuts-help"); if (d) d.open ? d.close() : d.showModal(); },
+      "?": () => { const d = byId("shortcuts-help"); if (d) d.open ? d.close() : d.showModal(); },
     };
-    const action = actions[event.key.toLowerCase()] || actions[event.key];
+    const action = actions[event.key] || actions[event.key.toLowerCase()];
     if (action) { event.preventDefault(); action(); }
   });
 

@@ -74,22 +74,61 @@ def test_moodle_down_during_many_saves_then_back_every_grade_once(live_portal, m
     assert {uid: g for _, uid, g in log} == {subs[i].student.moodle_id: float(96 + i) for i in range(4)}
 
 
-def test_worker_killed_mid_batch_rows_are_picked_up_again(live_portal, moodle_emulator, graded_world, db):
+def _expire_leases(app):
+    """Time passes: every lease a dead worker held has run out (its lock stays, so the row is in doubt)."""
+    with app.app_context():
+        from portal.extensions import db as pdb
+        for m in pdb.session.scalars(select(OutboxMessage).where(OutboxMessage.locked_until.is_not(None))):
+            m.locked_until = utcnow() - timedelta(seconds=1)
+        pdb.session.commit()
+
+
+def test_worker_killed_before_sending_rows_are_picked_up_again(live_portal, moodle_emulator, graded_world):
     a, teacher, subs = graded_world
     grade(live_portal.app, teacher, subs[0], "50")
     with live_portal.app.app_context():
         from portal.extensions import db as pdb
-        claimed = outbox.claim(pdb.session, "doomed-worker")      # claims, then "dies"
-        assert len(claimed) == 1
-        assert outbox.claim(pdb.session, "other") == []            # leased: nobody else takes it yet
+        claimed = outbox.claim(pdb.session, "doomed-worker")      # claims, then dies before any call
+        assert [m.payload["userid"] for m in claimed.messages] == [subs[0].student.moodle_id]
+        assert claimed.in_doubt == set()                          # nobody had it before
+        assert outbox.claim(pdb.session, "other").messages == []  # leased: nobody else takes it yet
         later = utcnow() + outbox.LEASE + timedelta(seconds=1)
-        assert [m.id for m in outbox.claim(pdb.session, "other", now=later)] == [claimed[0].id]
-        pdb.session.rollback()
-        m = pdb.session.get(OutboxMessage, claimed[0].id)
-        m.locked_until = None
-        pdb.session.commit()
+        again = outbox.claim(pdb.session, "other", now=later)
+        assert [m.id for m in again.messages] == [claimed.messages[0].id]
+        assert again.in_doubt == {claimed.messages[0].id}         # the first worker never said how it went
+    _expire_leases(live_portal.app)
     drain(live_portal.app)
-    assert [uid for _, uid, _ in moodle_emulator.app.site.grade_log] == [subs[0].student.moodle_id]
+    assert [(uid, g) for _, uid, g in moodle_emulator.app.site.grade_log] == [(subs[0].student.moodle_id, 50.0)]
+
+
+def test_worker_killed_after_sending_does_not_send_twice(live_portal, moodle_emulator, graded_world, db):
+    a, teacher, subs = graded_world
+    grade(live_portal.app, teacher, subs[0], "64")
+    grade(live_portal.app, teacher, subs[1], "32")
+    with live_portal.app.app_context():
+        from portal.extensions import db as pdb
+        from portal.services import sync
+        claimed = outbox.claim(pdb.session, "doomed-worker")
+        first = next(m for m in claimed.messages if m.payload["userid"] == subs[0].student.moodle_id)
+        # Moodle got the first grade, then the worker died before it could write that down.
+        moodle_client().save_grades(first.payload["assignmentid"], [sync._update(first)])
+        pdb.session.rollback()
+    _expire_leases(live_portal.app)
+    drain(live_portal.app)
+    log = Counter(uid for _, uid, _ in moodle_emulator.app.site.grade_log)
+    assert log == Counter({subs[0].student.moodle_id: 1, subs[1].student.moodle_id: 1})
+    assert {m.state for m in db.session.scalars(select(OutboxMessage))} == {"done"}
+
+
+def test_grade_moodle_silently_drops_is_a_failure_in_words(live_portal, moodle_emulator, graded_world, db):
+    a, teacher, subs = graded_world
+    moodle_emulator.app.site.assignments[1].grade = 20        # Moodle's maximum is lower than the portal's
+    grade(live_portal.app, teacher, subs[0], "50")
+    drain(live_portal.app)
+    m = db.session.scalars(select(OutboxMessage)).one()
+    db.session.refresh(m)
+    assert m.state == "dead" and "did not keep the grade 50" in m.last_error and "maximum grade" in m.last_error
+    assert moodle_emulator.grades(1).get(subs[0].student.moodle_id, {}).get("grade") is None
 
 
 def test_rejected_call_is_dead_with_the_reason_in_words(live_portal, moodle_emulator, graded_world, db):

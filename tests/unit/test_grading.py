@@ -152,3 +152,50 @@ def test_manager_sees_but_may_not_grade(client, course_world, make, db):
     r = client.post(f"/grading/{sub.id}", data={"version": 1, "grade": "1", "action": "save"},
                     headers=hx(token, "review"))
     assert r.status_code == 403
+
+
+def _dead_grades(db, sub, n):
+    """n saved versions of one grade that Moodle refused, oldest first."""
+    from portal.models import OutboxState
+    rows = [OutboxMessage(kind="grade", idempotency_key=f"grade:{sub.id}:dead{i}", submission_id=sub.id,
+                          payload={"assignmentid": 1, "userid": sub.student.moodle_id, "grade": float(i)},
+                          state=OutboxState.DEAD.value, attempts=8, last_error="Moodle refused it: test")
+            for i in range(n)]
+    db.session.add_all(rows)
+    db.session.commit()
+    return rows
+
+
+def test_failed_sync_is_shown_and_retry_requeues_only_the_newest_grade(client, course_world, db):
+    sub = course_world["subs"][0]
+    older, newest = _dead_grades(db, sub, 2)
+    token = login(client, course_world["teacher"])
+    queue = client.get("/grading/", headers=hx(token, "queue"))
+    assert f'data-retry="{sub.id}"' in queue.text and 'data-sync="failed"' in queue.text
+    pane = client.get(f"/grading/{sub.id}", headers=hx(token, "review"))
+    assert 'id="retry-sync"' in pane.text and "Moodle refused it: test" in pane.text
+    r = client.post(f"/grading/{sub.id}/retry", headers=hx(token, "review"))
+    assert r.status_code == 200 and 'id="retried"' in r.text and r.headers["HX-Trigger"] == "grading-changed"
+    db.session.expire_all()
+    # An older grade sent after the newest would overwrite it in Moodle: it stays dead.
+    assert (db.session.get(OutboxMessage, older.id).state, db.session.get(OutboxMessage, newest.id).state) == \
+        ("dead", "pending")
+    assert db.session.get(OutboxMessage, newest.id).attempts == 0
+
+
+def test_retry_by_a_teacher_of_another_course_is_404(client, course_world, db):
+    sub = course_world["subs"][0]
+    (row,) = _dead_grades(db, sub, 1)
+    token = login(client, course_world["stranger"])
+    assert client.post(f"/grading/{sub.id}/retry", headers=hx(token, "review")).status_code == 404
+    db.session.expire_all()
+    assert db.session.get(OutboxMessage, row.id).state == "dead"
+
+
+def test_student_following_the_feedback_link_lands_on_their_video(client, course_world):
+    sub = course_world["subs"][0]
+    login(client, sub.student)
+    r = client.get(f"/grading/{sub.id}?t=61")
+    assert r.status_code == 302 and r.headers["Location"].endswith(f"/uploads/{sub.id}/watch?t=61")
+    login(client, course_world["subs"][1].student)             # another student's link: refused
+    assert client.get(f"/grading/{sub.id}?t=61").status_code in (403, 404)
