@@ -1,11 +1,11 @@
 """Datasets: `demo` for `make run` (two IOMAD companies with managers, teachers, students and
-video assignments) and `iomad-lab`, the state of the recorded IOMAD 4.3.7 site before the
-recordings in ../shared/contracts/moodle/recorded/ were made."""
+video assignments) and `iomad-lab`, the state of the recorded IOMAD 4.3.7 site when the
+recordings in ../shared/contracts/moodle/recorded/ began (just after its set-up calls)."""
 from __future__ import annotations
 
 import time
 
-from .site import Assignment, Company, Course, Site, User
+from .site import Assignment, Company, Course, Page, Site, User
 
 DAY = 86400
 PORTAL_FUNCTIONS = {
@@ -21,6 +21,8 @@ PORTAL_FUNCTIONS = {
     "assignsubmission_streamportal_record_video", "assignsubmission_streamportal_get_videos",
     "assignsubmission_streamportal_set_video_status", "assignsubmission_streamportal_get_user_context",
 }
+# IOMAD's company administration, in the recorded site's service but not the portal's.
+IOMAD_ADMIN_FUNCTIONS = {"block_iomad_company_admin_create_companies", "block_iomad_company_admin_edit_companies"}
 
 
 def video_configs(maxminutes: int = 30) -> list[dict[str, str]]:
@@ -89,11 +91,27 @@ def demo(*, portal_url: str, service_token: str, client_id: str, client_secret: 
     )
 
 
+def lab_configs(feedback: bool = True) -> list[dict[str, str]]:
+    """The recorded site's online text assignments (feedback comments on, except in LAB2)."""
+    out = [{"plugin": "onlinetext", "subtype": "assignsubmission", "name": "enabled", "value": "1"},
+           {"plugin": "onlinetext", "subtype": "assignsubmission", "name": "wordlimit", "value": "0"},
+           {"plugin": "onlinetext", "subtype": "assignsubmission", "name": "wordlimitenabled", "value": "0"},
+           {"plugin": "comments", "subtype": "assignsubmission", "name": "enabled", "value": "0"}]
+    if feedback:
+        out += [{"plugin": "comments", "subtype": "assignfeedback", "name": "enabled", "value": "1"},
+                {"plugin": "comments", "subtype": "assignfeedback", "name": "commentinline", "value": "0"}]
+    return out
+
+
 def iomad_lab(**_ignored) -> Site:
-    """The recorded site (recorded/README.md): admin 2, wsuser 3, teacher1 4, student1 5,
-    student2 6, student3 7 (never enrolled), manager1 8 (Acme manager), studentb1 9 (Beta),
-    student4 10; LAB1 = 2 (Acme), LAB2 = 3 (Beta); "Essay 1" id 1 cmid 1 (drafts, grade 100),
-    "Quick task" id 2 cmid 2 (no drafts, grade 10); companies Acme 1, Beta 2."""
+    """The recorded site (recorded/README.md) right after its set-up calls (create_companies,
+    assign_courses, assign_users): admin 2, wsuser 3, teacher1 4, student1 5 (in LAB1 and LAB2),
+    student2 6, student3 7 (never enrolled), manager1 8 (Acme manager), studentb1 9 (Beta), student4 10
+    (in no course or company yet); LAB1 = 2 (Acme), LAB2 = 3 (Beta); "Essay 1" id 1 cmid 1 (drafts,
+    grade 100), "Quick task" id 2 cmid 2 (no drafts, grade 10), "Beta essay" id 3 cmid 4 in LAB2 and
+    a welcome page cmid 3; companies Acme 1, Beta 2, with top departments 1 and 2. Dates are relative
+    to the start, as the courses were created just before the recording."""
+    now = int(time.time())
     users = {u.id: u for u in [
         User(2, "admin", "Admin", "User", "admin@example.com", siteadmin=True),
         User(3, "wsuser", "Service", "Account", "wsuser@example.com", password="Ws-12345"),
@@ -101,25 +119,34 @@ def iomad_lab(**_ignored) -> Site:
         User(5, "student1", "Sam", "Student", "student1@example.com"),
         User(6, "student2", "Sally", "Scholar", "student2@example.com"),
         User(7, "student3", "Stan", "Stranger", "student3@example.com"),
-        User(8, "manager1", "Mary", "Manager", "manager1@example.com"),
+        User(8, "manager1", "Mona", "Manager", "manager1@example.com"),
         User(9, "studentb1", "Bob", "Beta", "studentb1@example.com"),
-        User(10, "student4", "Stella", "Fourth", "student4@example.com"),
+        User(10, "student4", "Nora", "Notoken", "student4@example.com", idnumber=""),
     ]}
     for u in users.values():
         if u.username.startswith("student") or u.username in ("teacher1", "manager1"):
             u.password = "Student-123"
-    courses = {2: Course(2, "LAB1", "Lab course 1"), 3: Course(3, "LAB2", "Lab course 2")}
-    assignments = {1: Assignment(1, 1, 2, "Essay 1", "", 0, 100, submissiondrafts=1,
-                                 configs=[{"plugin": "onlinetext", "subtype": "assignsubmission", "name": "enabled", "value": "1"}]),
-                   2: Assignment(2, 2, 2, "Quick task", "", 0, 10,
-                                 configs=[{"plugin": "onlinetext", "subtype": "assignsubmission", "name": "enabled", "value": "1"}])}
-    all_functions = set(PORTAL_FUNCTIONS)
+    start = now - now % DAY
+    courses = {c.id: c for c in [
+        Course(2, "LAB1", "Lab Course One", summary="<p>Lab Course One summary</p>", startdate=start, topics=2,
+               timecreated=now),
+        Course(3, "LAB2", "Lab Course Two", summary="<p>Lab Course Two summary</p>", startdate=start,
+               timecreated=now)]}
+    assignments = {a.id: a for a in [
+        Assignment(1, 1, 2, "Essay 1", "<p>Write an essay.</p>", now + 7 * DAY, 100, submissiondrafts=1,
+                   allowsubmissionsfromdate=now - DAY, configs=lab_configs(), timemodified=now),
+        Assignment(2, 2, 2, "Quick task", "No drafts", 0, 10, configs=lab_configs(), timemodified=now, section=2),
+        Assignment(3, 4, 3, "Beta essay", "Test assign 3", 0, 100, submissiondrafts=1, configs=lab_configs(False),
+                   timemodified=now)]}
+    all_functions = PORTAL_FUNCTIONS | IOMAD_ADMIN_FUNCTIONS
     return Site(
-        name="Lab", users=users, courses=courses, assignments=assignments,
-        companies={1: Company(1, "Acme", "acme"), 2: Company(2, "Beta", "beta")},
+        name="Lab", shortname="lab", theme="iomadboost", users=users, courses=courses, assignments=assignments,
+        pages={3: Page(3, 1, 2, "Welcome page", timemodified=now)},
+        companies={1: Company(1, "Acme Corp", "acme", "ACME", "London", departmentid=1),
+                   2: Company(2, "Beta Ltd", "beta", "BETA", "Paris", "FR", departmentid=2)},
         enrolments={(4, 2): ["editingteacher"], (5, 2): ["student"], (6, 2): ["student"],
-                    (8, 2): ["companycourseeditor"], (9, 3): ["student"]},
-        company_users={(4, 1): 0, (5, 1): 0, (6, 1): 0, (8, 1): 1, (9, 2): 0, (10, 1): 0},
+                    (8, 2): ["companycourseeditor"], (5, 3): ["student"], (9, 3): ["student"]},
+        company_users={(3, 1): 0, (4, 1): 0, (5, 1): 0, (6, 1): 0, (8, 1): 1, (9, 2): 0},
         company_courses={1: [2], 2: [3]},
         # The tokens seen in the recordings, with the users and services they belong to.
         tokens={"4b4c64ea9523cbd447a03c42a1b349cb": {"userid": 3, "service": "lab_service"},

@@ -101,6 +101,13 @@ KV = O({"name": S("raw"), "value": S("raw")})
 GRADE = O({"userid": S("int"), "grade": S("float"), "attemptnumber": S("int"), "addattempt": S("bool"),
            "workflowstate": S("alpha"), "plugindata": O(None, False, {}), "advancedgradingdata": O(None, False, {})})
 
+# IOMAD 4.3's optional company fields (create_companies, edit_companies).
+COMPANY = {k: S("text", False) for k in ("code", "address", "region", "postcode", "timezone", "lang", "customcss",
+                                         "custom1", "custom2", "custom3")} | {
+    k: S("int", False) for k in ("maildisplay", "mailformat", "maildigest", "autosubscribe", "trackforums",
+                                 "htmleditor", "screenreader", "suspended", "ecommerce", "parentid", "validto",
+                                 "suspendafter")}
+
 DECLARATIONS: dict[str, dict[str, Any]] = {
     "core_webservice_get_site_info": {"serviceshortnames": L(S("raw"), False, [])},
     "core_user_get_users_by_field": {"field": S("alpha"), "values": L(S("raw"))},
@@ -131,6 +138,10 @@ DECLARATIONS: dict[str, dict[str, Any]] = {
                                                  "str_feedback": S("raw", False, None)}), False, []),
                                   "itemdetails": O(None, False, {})},
     "block_iomad_company_admin_get_companies": {"criteria": L(O({"key": S("raw"), "value": S("raw")}))},
+    "block_iomad_company_admin_create_companies": {"companies": L(O(COMPANY | {
+        "name": S("text"), "shortname": S("text"), "city": S("text"), "country": S("text")}))},
+    "block_iomad_company_admin_edit_companies": {"companies": L(O({"id": S("int")} | COMPANY | {
+        k: S("text", False) for k in ("name", "shortname", "city", "country")}))},
     "block_iomad_company_admin_get_company_courses": {"criteria": L(O({"companyid": S("int", False, 0),
                                                                        "shared": S("int", False, 0)}))},
     "block_iomad_company_admin_get_user_companies": {"userid": S("int")},

@@ -50,6 +50,9 @@ def server():
     if failure:
         return failure
     control.delay()
+    if not site().webservices_enabled:
+        # Recorded: server.php with web services off answers 403 and nothing else, whatever is asked.
+        return current_app.response_class(b"", status=403)
     pairs = list(request.args.items(multi=True))
     form_keys = set(request.form.keys())
     pairs = [(k, v) for k, v in pairs if k not in form_keys] + list(request.form.items(multi=True))

@@ -8,9 +8,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-ROLE_IDS = {"manager": 1, "editingteacher": 3, "teacher": 4, "student": 5, "companycourseeditor": 9,
-            "companycoursenoneditor": 10}
+# Role ids and names as on the recorded IOMAD 4.3 site; standard roles have no name of their own ("").
+ROLE_IDS = {"manager": 1, "editingteacher": 3, "teacher": 4, "student": 5, "companycourseeditor": 12,
+            "companycoursenoneditor": 13}
+ROLE_NAMES = {"companycourseeditor": "Client Course Editor"}
 GRADERS = {"editingteacher", "teacher", "companycourseeditor", "companycoursenoneditor", "manager"}
+EDITORS = {"editingteacher", "companycourseeditor", "manager"}       # may update the course
 
 
 @dataclass
@@ -25,6 +28,11 @@ class User:
     suspended: bool = False
     lang: str = "en"
     timemodified: int = 1730000000
+    idnumber: str | None = None                     # None: the username in capitals
+
+    def __post_init__(self):
+        if self.idnumber is None:
+            self.idnumber = self.username.upper()
 
     @property
     def fullname(self) -> str:
@@ -41,6 +49,13 @@ class Course:
     startdate: int = 1725148800
     enddate: int = 0
     visible: int = 1
+    idnumber: str | None = None                     # None: the shortname
+    topics: int = 1                                 # sections after "General"
+    timecreated: int = 1730000000
+
+    def __post_init__(self):
+        if self.idnumber is None:
+            self.idnumber = self.shortname
 
 
 @dataclass
@@ -59,6 +74,21 @@ class Assignment:
     attemptreopenmethod: str = "none"
     configs: list[dict[str, str]] = field(default_factory=list)
     timemodified: int = 1730000000
+    section: int = 1
+
+    def plugin_enabled(self, subtype: str, plugin: str) -> bool:
+        return {"subtype": subtype, "plugin": plugin, "name": "enabled", "value": "1"} in self.configs
+
+
+@dataclass
+class Page:
+    """A page resource (mod_page), listed by core_course_get_contents."""
+    cmid: int
+    instance: int
+    course: int
+    name: str
+    section: int = 0
+    timemodified: int = 1730000000
 
 
 @dataclass
@@ -70,6 +100,13 @@ class Company:
     city: str = ""
     country: str = "GB"
     suspended: int = 0
+    departmentid: int = 0                           # the company's top department; 0: id * 10
+    custom1: str | None = None
+    custom2: str | None = None
+    custom3: str | None = None
+
+    def __post_init__(self):
+        self.departmentid = self.departmentid or self.id * 10
 
 
 @dataclass
@@ -87,8 +124,14 @@ class Site:
     tokens: dict[str, dict[str, Any]]               # token -> {userid, service}
     oauth_clients: dict[str, dict[str, Any]]
     service_functions: dict[str, set[str]]          # service shortname -> functions
+    # Site administration > Advanced features > Enable web services (enablewebservices).
+    webservices_enabled: bool = True
     grades: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)       # (assign, user)
     submissions: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)  # (assign, user)
+    flags: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)        # (assign, user)
+    pages: dict[int, Page] = field(default_factory=dict)                              # cmid -> page
+    shortname: str = "moodle"                       # the front page course's
+    theme: str = "boost"
     videos: dict[str, dict[str, Any]] = field(default_factory=dict)                   # uid -> record
     codes: dict[str, dict[str, Any]] = field(default_factory=dict)
     access_tokens: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -108,6 +151,18 @@ class Site:
     def is_grader(self, userid: int, courseid: int) -> bool:
         user = self.users.get(userid)
         return bool(user and user.siteadmin) or bool(set(self.roles(userid, courseid)) & GRADERS)
+
+    def can_update(self, userid: int, courseid: int) -> bool:
+        user = self.users.get(userid)
+        return bool(user and user.siteadmin) or bool(set(self.roles(userid, courseid)) & EDITORS)
+
+    def course_users(self, courseid: int, role: str | None = None) -> list[int]:
+        return sorted(u for (u, c), roles in self.enrolments.items()
+                      if c == courseid and (role is None or role in roles))
+
+    def user_courses(self, userid: int) -> list[int]:
+        """Newest course first, as Moodle sorts a category's courses."""
+        return sorted((c for (u, c) in self.enrolments if u == userid), reverse=True)
 
     def course_company(self, courseid: int) -> int | None:
         return next((cid for cid, courses in self.company_courses.items() if courseid in courses), None)
