@@ -49,7 +49,7 @@ class get_user_context extends external_api {
         require_capability('assignsubmission/streamportal:readusercontext', $context);
         $user = \core_user::get_user($params['userid']);
         if (!$user || $user->deleted) {
-            throw new \moodle_exception('invaliduser', 'error');
+            throw new \dml_missing_record_exception('user', '', ['id' => $params['userid']]);   // invaliduser, as core.
         }
         $companies = [];
         $iomad = $DB->get_manager()->table_exists('company_users');

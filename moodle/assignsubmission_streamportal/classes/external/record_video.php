@@ -94,7 +94,7 @@ class record_video extends external_api {
         }
         $user = \core_user::get_user($params['userid']);
         if (!$user || $user->deleted) {
-            throw new \moodle_exception('invaliduser', 'error');
+            throw new \dml_missing_record_exception('user', '', ['id' => $params['userid']]);   // invaliduser, as core.
         }
         if (!is_enrolled($context, $user, 'mod/assign:submit', true)) {
             throw new \moodle_exception('usercannotsubmit', 'assignsubmission_streamportal');
