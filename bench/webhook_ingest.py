@@ -1,6 +1,8 @@
 """Stream webhook ingestion: signed events with a third of them duplicates, sent over HTTP from 4
-threads, against a bare Flask endpoint that only answers 200 (the baseline, same run).
-Target: ≥ 500 events/s and no double effect. Usage: python bench/webhook_ingest.py [sqlite|postgres]"""
+threads to the portal under gunicorn (the production recipe's 4 workers), against a bare Flask
+endpoint that only answers 200 under the same gunicorn (the baseline, same run). The endpoint
+verifies and stores; the worker then applies the backlog (timed too), and the effects are counted.
+Target: ≥ 500 events/s acknowledged and no double effect. Usage: python bench/webhook_ingest.py [sqlite|postgres]"""
 from __future__ import annotations
 
 import json
@@ -27,7 +29,7 @@ def fire(url: str, bodies: list[bytes]) -> float:
     def send(body: bytes) -> int:
         import threading
         s = session_for.setdefault(threading.get_ident(), requests.Session())
-        return s.post(url, data=body, headers={"Webhook-Signature": sign(SECRET, body),
+        return s.post(url, data=body, timeout=10, headers={"Webhook-Signature": sign(SECRET, body),
                                                "Content-Type": "application/json"}).status_code
     start = time.perf_counter()
     with ThreadPoolExecutor(THREADS) as pool:
@@ -48,7 +50,7 @@ def bare_baseline(stream) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         Path(tmp, "bare_app.py").write_text(BARE_APP)
         port = free_port()
-        proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "--threads", "4", "-b",
+        proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "4", "--threads", "2", "-b",
                                  f"127.0.0.1:{port}", "bare_app:app"], cwd=tmp, env=os.environ,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
@@ -91,7 +93,7 @@ def main() -> None:
                "MOODLE_URL": "http://127.0.0.1:9", "MOODLE_SERVICE_TOKEN": "t", "MOODLE_OAUTH_CLIENT_ID": "c",
                "MOODLE_OAUTH_CLIENT_SECRET": "s", "STREAM_ACCOUNT_ID": "a", "STREAM_API_TOKEN": "t",
                "STREAM_CUSTOMER_DOMAIN": "http://127.0.0.1:9", "STREAM_WEBHOOK_SECRET": SECRET, "LOG_LEVEL": "WARNING"}
-        gunicorn = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "--threads", "4", "-b",
+        gunicorn = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "4", "--threads", "2", "-b",
                                      f"127.0.0.1:{port}", "wsgi:app"], cwd=Path(__file__).resolve().parent.parent,
                                     env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
@@ -100,6 +102,11 @@ def main() -> None:
         finally:
             gunicorn.terminate()
             gunicorn.wait()
+        from portal.services import stream_events
+        db.session.remove()
+        start = time.perf_counter()
+        applied = stream_events.apply_all()                  # what `flask worker` does each second
+        apply_rate = applied / (time.perf_counter() - start)
         db.session.expire_all()
         events = db.session.query(WebhookEvent).count()
         ready = db.session.query(Submission).filter_by(status="ready").count()
@@ -107,11 +114,13 @@ def main() -> None:
     bare_rate = bare_baseline(stream)
     ok = events == UNIQUE and ready == UNIQUE and records == UNIQUE
     print(f"database: {kind}; {len(stream)} signed events ({DUPLICATES} duplicates), {THREADS} senders")
-    print(f"portal: {rate:.0f} events/s (target >= 500); bare Flask endpoint: {bare_rate:.0f} events/s")
+    print(f"portal: {rate:.0f} events/s acknowledged (target >= 500); bare Flask endpoint: {bare_rate:.0f} events/s")
+    print(f"worker: {applied} stored events applied at {apply_rate:.0f} events/s")
     print(f"effects: {events} events stored, {ready} videos ready, {records} Moodle records queued "
           f"({'exactly once each' if ok else 'DOUBLE EFFECT'})")
     print(json.dumps({"db": kind, "events": len(stream), "duplicates": DUPLICATES, "events_per_s": round(rate),
-                      "bare_events_per_s": round(bare_rate), "exactly_once": ok, "target_met": ok and rate >= 500}))
+                      "bare_events_per_s": round(bare_rate), "applied_per_s": round(apply_rate),
+                      "exactly_once": ok, "target_met": ok and rate >= 500}))
 
 
 if __name__ == "__main__":

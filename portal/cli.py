@@ -82,7 +82,7 @@ def worker_cmd(until_idle, interval, reconcile_every, roster_every, retention_ev
     from flask import current_app
 
     from .models import User
-    from .services import alerts, outbox, retention
+    from .services import alerts, outbox, retention, stream_events
     from .services.reconcile import reconcile
     from .services.roster import Roster, moodle_client
     from .services.stream import client_from_settings
@@ -91,12 +91,14 @@ def worker_cmd(until_idle, interval, reconcile_every, roster_every, retention_ev
     moodle = moodle_client()
     worker_id = f"{os.uname().nodename}:{os.getpid()}"
     if until_idle:
+        click.echo(f"applied {stream_events.apply_all()} webhook events")
         click.echo(f"sent {outbox.drain(db.session, moodle, worker_id=worker_id, max_attempts=settings.outbox_max_attempts)}")
         return
     last_reconcile = last_roster = last_retention = 0.0
     click.echo(f"worker {worker_id} started")
     while True:
         try:
+            stream_events.apply_all()        # first: a video that became ready queues its Moodle record
             outbox.run_once(db.session, moodle, worker_id=worker_id, max_attempts=settings.outbox_max_attempts)
             now = time.monotonic()
             if now - last_reconcile >= reconcile_every:

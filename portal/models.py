@@ -298,8 +298,14 @@ class WebhookEvent(db.Model):
     stream_uid: Mapped[Optional[str]] = mapped_column(String(64), index=True)
     state: Mapped[Optional[str]] = mapped_column(String(32))   # the video state the event carried
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    processed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    processed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)   # NULL: not applied yet
     error: Mapped[Optional[str]] = mapped_column(Text)
+
+    __table_args__ = (
+        # The worker's backlog (services/stream_events.py, apply_pending): only unapplied rows.
+        Index("ix_webhook_events_pending", "id", postgresql_where=text("processed_at IS NULL"),
+              sqlite_where=text("processed_at IS NULL")),
+    )
 
 
 class AuditEntry(db.Model):

@@ -17,6 +17,7 @@ from ..models import AuditEntry, OutboxMessage, OutboxState, Submission, VideoSt
 log = logging.getLogger(__name__)
 WINDOW = timedelta(days=7)
 STUCK = timedelta(hours=2)
+BACKLOG = timedelta(minutes=2)     # the worker applies webhooks every second: minutes mean it is down
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,8 @@ def queries(now: datetime) -> dict[str, object]:
         "dead_syncs": select(OutboxMessage).where(OutboxMessage.state == OutboxState.DEAD.value),
         "webhook_unmatched": select(WebhookEvent).where(WebhookEvent.received_at >= since,
                                                         WebhookEvent.error.is_not(None)),
+        "webhook_backlog": select(WebhookEvent).where(WebhookEvent.processed_at.is_(None),
+                                                      WebhookEvent.received_at < now - BACKLOG),
         "playback_errors": select(AuditEntry).where(AuditEntry.action == "playback.error", AuditEntry.at >= since),
     }
 
@@ -56,6 +59,7 @@ TITLES = {
     "stuck": ("Videos stuck uploading or processing", "Run `flask reconcile`; the worker does it every 5 minutes."),
     "dead_syncs": ("Moodle syncs that failed for good", "Read the error, fix the cause in Moodle, then retry."),
     "webhook_unmatched": ("Webhooks that could not be applied", "Compare with `flask reconcile --orphans`."),
+    "webhook_backlog": ("Webhooks received but not applied", "Is `flask worker` running? It applies them every second."),
     "playback_errors": ("Playback tokens that could not be issued", "Check STREAM_SIGNING_KEY_ID / _PEM (flask stream create-key)."),
 }
 

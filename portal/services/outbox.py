@@ -14,18 +14,15 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from ..models import OutboxMessage, OutboxState, utcnow
+from .insert_once import insert_once
 from .moodle import MoodleClient, MoodleRejected, MoodleUnavailable
 
 
 def enqueue(session: Session, kind: str, key: str, payload: dict[str, Any], *,
-            submission_id: int | None = None) -> OutboxMessage:
-    """Add a message unless one with `key` exists; returns the row that will be sent."""
-    existing = session.scalar(select(OutboxMessage).where(OutboxMessage.idempotency_key == key))
-    if existing is not None:
-        return existing
-    message = OutboxMessage(kind=kind, idempotency_key=key, payload=payload, submission_id=submission_id)
-    session.add(message)
-    return message
+            submission_id: int | None = None) -> bool:
+    """Add a message unless one with `key` exists (the first one wins); True when it is new."""
+    return insert_once(session, OutboxMessage, "idempotency_key", dict(
+        kind=kind, idempotency_key=key, payload=payload, submission_id=submission_id)) is not None
 
 
 # --- the worker -------------------------------------------------------------------------------

@@ -52,7 +52,7 @@ def feedback_html(sub: Submission, base_url: str) -> str:
     return "".join(parts)
 
 
-def enqueue_grade(sub: Submission) -> OutboxMessage:
+def enqueue_grade(sub: Submission) -> bool:
     """Queue the submission's current grade; older unsent versions are superseded. The key names
     the saved version (and the comments in its feedback): a replayed request queues nothing new."""
     db.session.execute(update(OutboxMessage).where(

@@ -1,0 +1,146 @@
+"""Stream's webhook at the portal's own endpoint: signatures and time checked, each body stored
+once, applied by the worker in arrival order without a wrong or double effect."""
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from sqlalchemy import func, select
+
+from emulators.stream.processing import sign
+from portal.models import OutboxMessage, Submission, WebhookEvent
+from portal.services import alerts, stream_events
+from tests.support.portal import make_app
+
+SECRET = "h" * 64
+
+
+@pytest.fixture(scope="module")
+def hook_app(database_url, app):
+    return make_app(database_url, stream_webhook_secret=SECRET)
+
+
+@pytest.fixture
+def post(hook_app, db):
+    client = hook_app.test_client()
+
+    def post(video: dict, *, secret: str = SECRET, stamp: int | None = None, body: bytes | None = None,
+             header: str | None = None):
+        body = body if body is not None else json.dumps(video).encode()
+        header = header if header is not None else sign(secret, body, stamp)
+        return client.post("/webhooks/stream", data=body, headers={"Webhook-Signature": header,
+                                                                  "Content-Type": "application/json"})
+    return post
+
+
+def worker(hook_app) -> int:
+    with hook_app.app_context():
+        return stream_events.apply_all()
+
+
+def ready(uid: str, duration: float = 42.0) -> dict:
+    return {"uid": uid, "status": {"state": "ready"}, "duration": duration, "size": 1234,
+            "uploaded": "2026-12-01T10:00:00Z"}
+
+
+def count(db, model, *where) -> int:
+    db.session.expire_all()
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+@pytest.mark.parametrize("how,why", [
+    ("wrong secret", "does not match"), ("stale", "outside the tolerance"), ("no header", "malformed")])
+def test_forged_or_stale_webhooks_are_refused_and_stored_nowhere(post, make, db, hook_app, how, why, caplog):
+    sub = make.submission(status="processing")
+    r = {"wrong secret": lambda: post(ready(sub.stream_uid), secret="x" * 64),
+         "stale": lambda: post(ready(sub.stream_uid), stamp=int(time.time()) - 301),
+         "no header": lambda: post(ready(sub.stream_uid), header="")}[how]()
+    assert r.status_code == 401 and r.get_json()["message"] == "Webhook signature refused."
+    assert why in caplog.text and SECRET not in caplog.text
+    assert count(db, WebhookEvent) == 0
+    worker(hook_app)
+    assert db.session.get(Submission, sub.id).status == "processing"
+
+
+def test_tampered_body_is_refused(post, make, db):
+    sub = make.submission(status="processing")
+    body = json.dumps(ready(sub.stream_uid)).encode()
+    header = sign(SECRET, body)
+    r = post({}, body=body.replace(b"42.0", b"99.0"), header=header)
+    assert r.status_code == 401 and count(db, WebhookEvent) == 0
+
+
+def test_not_a_video_object_is_400(post, db):
+    assert post({"hello": "world"}).status_code == 400
+    assert post({}, body=b"[1, 2]").status_code == 400
+    assert count(db, WebhookEvent) == 0
+
+
+def test_acknowledged_at_once_then_applied_by_the_worker(post, make, db, hook_app):
+    sub = make.submission(status="processing")
+    r = post(ready(sub.stream_uid))
+    assert r.status_code == 200 and r.get_json() == {"result": "stored"}
+    assert db.session.get(Submission, sub.id).status == "processing"      # nothing applied in the request
+    assert worker(hook_app) == 1
+    db.session.expire_all()
+    got = db.session.get(Submission, sub.id)
+    assert got.status == "ready" and got.duration_seconds == 42.0 and got.delete_after is not None
+    assert count(db, OutboxMessage, OutboxMessage.kind == "record_video") == 1
+    assert worker(hook_app) == 0                                          # nothing left over
+
+
+def test_replayed_and_duplicate_events_have_one_effect(post, make, db, hook_app):
+    sub = make.submission(status="processing")
+    body = json.dumps(ready(sub.stream_uid)).encode()
+    first = post({}, body=body)
+    replay = post({}, body=body, header=sign(SECRET, body, int(time.time()) - 60))   # re-signed, same body
+    assert [first.get_json()["result"], replay.get_json()["result"]] == ["stored", "duplicate"]
+    worker(hook_app)
+    post(ready(sub.stream_uid), stamp=int(time.time()))                   # the same body once more, later
+    worker(hook_app)
+    assert count(db, WebhookEvent) == 1
+    assert count(db, OutboxMessage, OutboxMessage.kind == "record_video") == 1
+
+
+def test_out_of_order_events_never_move_a_video_backwards(post, make, db, hook_app):
+    sub = make.submission(status="processing")
+    post(ready(sub.stream_uid, duration=10.0))
+    post({"uid": sub.stream_uid, "status": {"state": "inprogress", "pctComplete": "50"}})   # late
+    assert worker(hook_app) == 2
+    db.session.expire_all()
+    got = db.session.get(Submission, sub.id)
+    assert got.status == "ready" and got.duration_seconds == 10.0
+
+
+def test_unknown_video_is_kept_with_the_reason_and_alerted(post, db, hook_app):
+    post(ready("f" * 32))
+    worker(hook_app)
+    event = db.session.scalars(select(WebhookEvent)).one()
+    assert event.processed_at is not None and "no submission has this video uid" in event.error
+    with hook_app.app_context():
+        assert {a.kind: a.count for a in alerts.collect()}["webhook_unmatched"] == 1
+
+
+def test_one_bad_event_does_not_block_the_ones_behind_it(post, make, db, hook_app):
+    good = make.submission(status="processing")
+    bad = make.submission(status="processing")
+    post({"uid": bad.stream_uid, "status": {"state": "ready"}, "duration": "long"})   # not a number
+    post(ready(good.stream_uid))
+    assert worker(hook_app) == 2
+    db.session.expire_all()
+    assert db.session.get(Submission, good.id).status == "ready"
+    failed = db.session.scalars(select(WebhookEvent).where(WebhookEvent.stream_uid == bad.stream_uid)).one()
+    assert failed.processed_at is not None and failed.error.startswith("could not be applied")
+
+
+def test_events_the_worker_has_not_applied_are_alerted(post, make, db, hook_app):
+    from datetime import timedelta
+
+    sub = make.submission(status="processing")
+    post(ready(sub.stream_uid))
+    event = db.session.scalars(select(WebhookEvent)).one()
+    with hook_app.app_context():
+        assert {a.kind: a.count for a in alerts.collect()}["webhook_backlog"] == 0        # just arrived
+        later = event.received_at + alerts.BACKLOG + timedelta(seconds=1)
+        assert {a.kind: a.count for a in alerts.collect(later)}["webhook_backlog"] == 1   # the worker is down
