@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -20,6 +21,7 @@ from .extensions import db
 from .models import Assignment, Enrolment, Submission, VideoStatus, utcnow
 from .services import stream as stream_service
 from .services.roster import Roster, moodle_client
+from .services.submissions import refresh_from_stream
 
 DEMO_VIDEOS = 3
 
@@ -52,6 +54,7 @@ def seed_demo(say: Callable[[str], None] = print) -> None:
         if enrolment.user_id not in seen_students and len(chosen) < DEMO_VIDEOS:
             seen_students.add(enrolment.user_id)
             chosen.append((assignment, enrolment.user))
+    uploaded = []
     with tempfile.TemporaryDirectory() as tmp:
         for i, (assignment, student) in enumerate(chosen):
             path = Path(tmp) / f"demo{i}.mp4"
@@ -68,4 +71,25 @@ def seed_demo(say: Callable[[str], None] = print) -> None:
             db.session.commit()
             tus.TusClient(upload.upload_url).uploader(str(path), url=upload.upload_url,
                                                       chunk_size=5 * 1024 * 1024).upload()
+            uploaded.append(sub)
             say(f"uploaded a demo video for {student.username} in '{assignment.name}'")
+    wait_until_processed(uploaded, client, say)
+
+
+def wait_until_processed(subs: list[Submission], client, say: Callable[[str], None], timeout: float = 60) -> None:
+    """Stream's webhooks cannot reach a portal that is not listening yet (it starts after this),
+    so ask Stream as the reconciler would: the demo videos are playable, and recorded in Moodle,
+    on the first click rather than after the worker's next reconcile."""
+    deadline = time.monotonic() + timeout
+    waiting = list(subs)
+    while waiting and time.monotonic() < deadline:
+        for sub in list(waiting):
+            refresh_from_stream(sub, client)
+            if sub.status != VideoStatus.PROCESSING.value:
+                waiting.remove(sub)
+                say(f"demo video of {sub.student.username}: {sub.status}")
+        db.session.commit()
+        if waiting:
+            time.sleep(0.5)
+    if waiting:
+        say(f"{len(waiting)} demo video(s) still processing at Stream; the worker's reconciler will catch up")

@@ -6,6 +6,7 @@ Moodle says now, so a role removed in Moodle is removed here. Roles are decided 
 """
 from __future__ import annotations
 
+import html
 import logging
 import re
 from dataclasses import dataclass, field
@@ -241,10 +242,20 @@ def _ts(value: Any) -> datetime | None:
     return datetime.fromtimestamp(int(value), timezone.utc) if value else None
 
 
+_BLOCK_TAG = re.compile(r"<(?:br|/?p|/?div|/?li|/?h[1-6]|/?tr)\b[^>]*>", re.I)
+
+
+def plain_text(intro_html: str) -> str:
+    """Moodle's intro HTML as one line of text: blocks become spaces, inline tags vanish (so
+    "the <a>Stream Portal</a>." keeps its full stop), entities are decoded."""
+    text = re.sub(r"<[^>]+>", "", _BLOCK_TAG.sub(" ", intro_html))
+    return " ".join(html.unescape(text).split())
+
+
 def apply_assignment(row: Assignment, a: Mapping[str, Any], settings) -> None:
     row.cmid = a["cmid"]
     row.name = a.get("name", row.name or "")
-    row.intro = re.sub(r"<[^>]+>", " ", a.get("intro") or "").strip()
+    row.intro = plain_text(a.get("intro") or "")
     row.opens_at = _ts(a.get("allowsubmissionsfromdate"))
     row.due_at = _ts(a.get("duedate"))
     row.cutoff_at = _ts(a.get("cutoffdate"))

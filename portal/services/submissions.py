@@ -266,9 +266,13 @@ def expire(sub: Submission, why: str) -> bool:
     return True
 
 
-def human_size(n: int) -> str:
+def human_size(n: float) -> str:
+    """A size as Moodle's display_size() shows it (1024-based, labelled KB/MB/GB), so the limit
+    read here is the one on the Moodle assignment page: 5 GB, not 5.4 GB. static/js/upload.js agrees."""
     for unit in ("bytes", "KB", "MB", "GB"):
-        if n < 1000 or unit == "GB":
-            return f"{n:,.0f} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
-        n /= 1000
-    return f"{n} GB"
+        if n < 1024 or unit == "GB":
+            break
+        n /= 1024
+    if unit == "bytes":
+        return f"{n:,.0f} bytes"
+    return f"{n:,.1f}".removesuffix(".0") + f" {unit}"

@@ -11,11 +11,11 @@
   let upload = null, wakeLock = null, uploading = false;
   let samples = [];   // [time ms, bytes] for speed over the last few seconds
 
-  function human(bytes) {
+  function human(bytes) {      // as Moodle shows sizes (and human_size on the server): 1024-based
     const units = ["bytes", "KB", "MB", "GB"];
     let i = 0;
-    while (bytes >= 1000 && i < units.length - 1) { bytes /= 1000; i++; }
-    return (i ? bytes.toFixed(1) : bytes.toFixed(0)) + " " + units[i];
+    while (bytes >= 1024 && i < units.length - 1) { bytes /= 1024; i++; }
+    return i ? bytes.toFixed(1).replace(/\.0$/, "") + " " + units[i] : bytes.toFixed(0) + " bytes";
   }
   function duration(seconds) {
     if (!isFinite(seconds)) return "—";

@@ -80,4 +80,14 @@ def test_retention_follows_assignment_then_company_then_site(make, app):
 
 
 def test_human_sizes():
-    assert submissions.human_size(5 * 1000**3) == "5.0 GB" and submissions.human_size(512) == "512 bytes"
+    assert submissions.human_size(5 * 1024**3) == "5 GB"            # what Moodle's assignment page says
+    assert submissions.human_size(int(1.5 * 1024**2)) == "1.5 MB"
+    assert submissions.human_size(512) == "512 bytes" and submissions.human_size(6 * 1024**4) == "6,144 GB"
+
+
+def test_assignment_intro_becomes_readable_text():
+    from portal.services.roster import plain_text
+
+    intro = ('<p>Record your fieldwork and upload it in the <a href="http://p/a/101">Stream Portal</a>.</p>'
+             '<p>Tips&nbsp;&amp; rules:<br>max 30&nbsp;min</p>')
+    assert plain_text(intro) == "Record your fieldwork and upload it in the Stream Portal. Tips & rules: max 30 min"
