@@ -824,7 +824,7 @@ def get_videos(c: Call, assignmentids, userid, since, includedeleted):
     videos, warnings = [], []
     for aid in assignmentids:
         a = c.site.assignments.get(aid)
-        seeall = a is not None and (c.privileged or c.site.is_grader(c.user.id, a.course))
+        seeall = a is not None and grader(c, a)
         own = a is not None and "student" in c.site.roles(c.user.id, a.course)
         if not (seeall or own):
             warnings.append({"item": "assignment", "itemid": aid, "warningcode": "1",

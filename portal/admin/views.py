@@ -8,8 +8,8 @@ from flask_login import current_user, login_required
 from .. import authz
 from ..extensions import db
 from ..audit import search_audit
-from ..models import OutboxMessage, OutboxState, utcnow
-from ..services import alerts, retention
+from ..models import OutboxMessage, utcnow
+from ..services import alerts, outbox, retention
 from ..web import render_region
 from . import bp
 
@@ -40,7 +40,7 @@ def alert_rows(kind: str):
 @bp.post("/outbox/<int:message_id>/retry")
 def retry(message_id: int):
     message = db.session.get(OutboxMessage, message_id) or abort(404)
-    message.state, message.attempts, message.next_attempt_at = OutboxState.PENDING.value, 0, utcnow()
+    outbox.requeue(message)
     db.session.commit()
     flash("Queued again; the worker sends it within seconds.", "success")
     return redirect(url_for("admin.alert_rows", kind="dead_syncs"))

@@ -49,7 +49,8 @@ def queue():
     except grading.BadFilter as exc:
         abort(400, str(exc))
     page = grading.queue_for(current_user, filters)
-    return render_region("queue", "grading/queue.html", "grading/_queue.html", queue=page, f=filters)
+    return render_region("queue", "grading/queue.html", "grading/_queue.html", queue=page, f=filters,
+                         sync_words=grading.SYNC_WORDS)
 
 
 @bp.get("/<int:submission_id>")
@@ -60,7 +61,7 @@ def review(submission_id: int):
         if sub.student_id == current_user.id:   # the link in Moodle's feedback, opened by the student
             return redirect(url_for("uploads.watch", submission_id=sub.id, t=request.args.get("t")))
         abort(403)
-    return _review(grading.open_review(current_user, submission_id))
+    return _review(grading.open_review(sub))
 
 
 @bp.post("/<int:submission_id>")

@@ -181,6 +181,10 @@ def queue_for(user: User, f: QueueFilters) -> QueuePage:
     return QueuePage(rows, total, dict(counts), f, courses, assignments, companies, dict(to_review))
 
 
+# An outbox state as the queue and the review pane name it.
+SYNC_WORDS = {OutboxState.PENDING.value: "pending", OutboxState.DONE.value: "synced", OutboxState.DEAD.value: "failed"}
+
+
 @dataclass(frozen=True)
 class SyncStatus:
     """Where the submission's newest grade stands with Moodle, in words for the review pane."""
@@ -190,7 +194,7 @@ class SyncStatus:
 
     @property
     def shown(self) -> str:
-        return {"pending": "pending", "done": "synced", "dead": "failed"}.get(self.state, "not sent yet")
+        return SYNC_WORDS.get(self.state, "not sent yet")
 
 
 def sync_status_of(sub: Submission) -> SyncStatus:
@@ -203,8 +207,9 @@ def sync_status_of(sub: Submission) -> SyncStatus:
     return SyncStatus(m.state, error, m.attempts)
 
 
-def open_review(user: User, submission_id: int) -> Submission:
-    sub = authz.submission_or_404(user, submission_id, authz.Right.GRADE)
+def open_review(sub: Submission) -> Submission:
+    """A grader opens `sub` (authorised by the caller through authz): the first view starts the
+    review and the turnaround clock."""
     if sub.first_viewed_at is None:
         sub.first_viewed_at = utcnow()
         if sub.review_state == ReviewState.NEW.value:

@@ -149,7 +149,6 @@ def _send_grades(session: Session, moodle: MoodleClient, unit: list[OutboxMessag
     except MoodleRejected as exc:
         if len(live) == 1 or _whole_call(exc):
             return outcome | {m.id: Failed(explain(exc)) for m in live}
-            return outcome | {live[0].id: Failed(explain(exc))}
         # The batch is not atomic (contract §9): keep what landed, send the rest one by one, so
         # one bad grade does not take the others down with it.
         have = _moodle_grades(moodle, assignmentid)

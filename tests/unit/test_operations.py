@@ -127,3 +127,22 @@ def test_playback_token_errors_are_alerted(client, make, db):
     login(client, admin)
     rows = client.get("/admin/alerts/playback_errors")
     assert rows.status_code == 200 and "no signing key configured" in rows.text
+
+
+def test_admin_retry_puts_a_dead_sync_back_in_the_queue(client, make, db):
+    from portal.models import OutboxMessage
+
+    admin = make.user("root", is_site_admin=True)
+    sub = make.submission(status="ready")
+    dead = OutboxMessage(kind="grade", idempotency_key="grade:dead", submission_id=sub.id, payload={},
+                         state="dead", attempts=8, last_error="Moodle refused it",
+                         locked_until=utcnow() + timedelta(minutes=1))
+    db.session.add(dead)
+    db.session.commit()
+    token = login(client, admin)
+    r = client.post(f"/admin/outbox/{dead.id}/retry", data={"csrf_token": token})
+    assert r.status_code == 302
+    db.session.expire_all()
+    m = db.session.get(OutboxMessage, dead.id)
+    assert (m.state, m.attempts, m.last_error, m.locked_until) == ("pending", 0, None, None)
+    assert m.next_attempt_at <= utcnow()
