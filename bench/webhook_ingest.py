@@ -2,10 +2,13 @@
 threads to the portal under gunicorn (the production recipe's 4 workers), against a bare Flask
 endpoint that only answers 200 under the same gunicorn (the baseline, same run). The endpoint
 verifies and stores; the worker then applies the backlog (timed too), and the effects are counted.
-Target: ≥ 500 events/s acknowledged and no double effect. Usage: python bench/webhook_ingest.py [sqlite|postgres]"""
+Three rounds of fresh events each, the median reported: on two shared cores one round varies by
+a third. Target: ≥ 500 events/s acknowledged and no double effect.
+Usage: python bench/webhook_ingest.py [sqlite|postgres]"""
 from __future__ import annotations
 
 import json
+import statistics
 import sys
 import tempfile
 import time
@@ -20,7 +23,7 @@ sys.path.insert(0, __import__("os").path.dirname(__file__) + "/..")
 
 from emulators.stream.processing import sign  # noqa: E402
 
-UNIQUE, DUPLICATES, THREADS, SECRET = 1500, 750, 4, "w" * 64
+UNIQUE, DUPLICATES, THREADS, ROUNDS, SECRET = 1500, 750, 4, 3, "w" * 64
 
 
 def fire(url: str, bodies: list[bytes]) -> float:
@@ -55,7 +58,7 @@ def bare_baseline(stream) -> float:
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             wait_http(f"http://127.0.0.1:{port}/hook")
-            return fire(f"http://127.0.0.1:{port}/hook", stream)
+            return statistics.median(fire(f"http://127.0.0.1:{port}/hook", stream) for _ in range(ROUNDS))
         finally:
             proc.terminate()
             proc.wait()
@@ -74,7 +77,7 @@ def main() -> None:
         a = Assignment(moodle_id=1, cmid=1, course_id=course.id, name="A", max_bytes=1, max_minutes=60, max_attempts=1)
         db.session.add(a)
         db.session.flush()
-        uids = [uuid.uuid4().hex for _ in range(UNIQUE)]
+        uids = [uuid.uuid4().hex for _ in range(UNIQUE * ROUNDS)]
         db.session.execute(Submission.__table__.insert(), [dict(
             assignment_id=a.id, student_id=student.id, attempt=i + 1, stream_uid=uid, upload_length=1, filename="",
             fingerprint="", status="processing", review_state="new", feedback="", legal_hold=False, version=1,
@@ -82,7 +85,9 @@ def main() -> None:
         db.session.commit()
         bodies = [json.dumps({"uid": uid, "status": {"state": "ready"}, "duration": 10.0, "size": 1}).encode()
                   for uid in uids]
-        stream = bodies + bodies[:DUPLICATES]                   # duplicates arrive later, as retries do
+        # each round its own events; duplicates arrive later, as retries do
+        rounds = [bodies[r * UNIQUE:(r + 1) * UNIQUE] + bodies[r * UNIQUE:r * UNIQUE + DUPLICATES]
+                  for r in range(ROUNDS)]
         # The portal as in production: gunicorn in its own processes, so the senders here do not
         # share a GIL with it.
         import os
@@ -98,7 +103,7 @@ def main() -> None:
                                     env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             wait_http(f"http://127.0.0.1:{port}/healthz")
-            rate = fire(f"http://127.0.0.1:{port}/webhooks/stream", stream)
+            rates = [fire(f"http://127.0.0.1:{port}/webhooks/stream", stream) for stream in rounds]
         finally:
             gunicorn.terminate()
             gunicorn.wait()
@@ -111,14 +116,19 @@ def main() -> None:
         events = db.session.query(WebhookEvent).count()
         ready = db.session.query(Submission).filter_by(status="ready").count()
         records = db.session.execute(db.text("SELECT count(*) FROM outbox WHERE kind = 'record_video'")).scalar()
-    bare_rate = bare_baseline(stream)
-    ok = events == UNIQUE and ready == UNIQUE and records == UNIQUE
-    print(f"database: {kind}; {len(stream)} signed events ({DUPLICATES} duplicates), {THREADS} senders")
-    print(f"portal: {rate:.0f} events/s acknowledged (target >= 500); bare Flask endpoint: {bare_rate:.0f} events/s")
+    rate = statistics.median(rates)
+    bare_rate = bare_baseline(rounds[0])
+    total = UNIQUE * ROUNDS
+    ok = events == total and ready == total and records == total
+    print(f"database: {kind}; {ROUNDS} rounds of {UNIQUE + DUPLICATES} signed events ({DUPLICATES} duplicates), "
+          f"{THREADS} senders")
+    print(f"portal: {rate:.0f} events/s acknowledged, median of {', '.join(f'{r:.0f}' for r in rates)} "
+          f"(target >= 500); bare Flask endpoint: {bare_rate:.0f} events/s")
     print(f"worker: {applied} stored events applied at {apply_rate:.0f} events/s")
     print(f"effects: {events} events stored, {ready} videos ready, {records} Moodle records queued "
           f"({'exactly once each' if ok else 'DOUBLE EFFECT'})")
-    print(json.dumps({"db": kind, "events": len(stream), "duplicates": DUPLICATES, "events_per_s": round(rate),
+    print(json.dumps({"db": kind, "events": len(rounds[0]), "duplicates": DUPLICATES, "rounds": ROUNDS,
+                      "events_per_s": round(rate), "rounds_events_per_s": [round(r) for r in rates],
                       "bare_events_per_s": round(bare_rate), "applied_per_s": round(apply_rate),
                       "exactly_once": ok, "target_met": ok and rate >= 500}))
 

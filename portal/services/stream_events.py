@@ -38,11 +38,13 @@ def receive(body: bytes, header: str, secret: str) -> str:
     video = json.loads(body)
     if not isinstance(video, dict) or "uid" not in video:
         raise ValueError("not a video object")
-    event_id = insert_once(db.session, WebhookEvent, "body_sha256", dict(
-        body_sha256=hashlib.sha256(body).hexdigest(), signed_at=signed_time(header), received_at=utcnow(),
-        stream_uid=str(video["uid"])[:64], state=((video.get("status") or {}).get("state") or "")[:32],
-        payload=video))
-    db.session.commit()
+    # One statement, so it needs no transaction around it: in autocommit it is one round trip
+    # to the database instead of three (BEGIN, INSERT, COMMIT); the endpoint's main cost.
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        event_id = insert_once(conn, WebhookEvent, "body_sha256", dict(
+            body_sha256=hashlib.sha256(body).hexdigest(), signed_at=signed_time(header), received_at=utcnow(),
+            stream_uid=str(video["uid"])[:64], state=((video.get("status") or {}).get("state") or "")[:32],
+            payload=video))
     return "stored" if event_id is not None else "duplicate"
 
 
