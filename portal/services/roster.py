@@ -15,11 +15,11 @@ from decimal import Decimal
 from typing import Any, Iterable, Mapping
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete, exists, select, update
 
 from ..extensions import db
 from ..models import (Assignment, Company, CompanyMember, Course, CourseRole, Enrolment, MemberRole,
-                      User, utcnow)
+                      Submission, User, utcnow)
 from .moodle import MoodleClient, MoodleRejected
 
 log = logging.getLogger(__name__)
@@ -209,7 +209,20 @@ class Roster:
             elif user.moodle_id in roster.students:
                 db.session.add(Enrolment(user_id=user.id, course_id=course.id,
                                          role=CourseRole.STUDENT.value))
+        db.session.flush()
+        refresh_student_enrolled(user.id)
         self.sync_assignments(courses)
+
+
+def refresh_student_enrolled(user_id: int) -> None:
+    """Bring Submission.student_enrolled in line with the user's enrolments, after they change:
+    one UPDATE over the user's submissions (a few rows)."""
+    enrolled = exists().where(Enrolment.user_id == Submission.student_id,
+                              Enrolment.course_id == Assignment.course_id,
+                              Assignment.id == Submission.assignment_id,
+                              Enrolment.role == CourseRole.STUDENT.value)
+    db.session.execute(update(Submission).where(Submission.student_id == user_id)
+                       .values(student_enrolled=enrolled).execution_options(synchronize_session=False))
 
 
 def roles_of(user: User) -> set[str]:

@@ -79,3 +79,30 @@ def test_role_removed_in_moodle_is_removed_from_the_portal(live_portal, moodle_e
     assert {e.role for e in db.session.query(Enrolment).filter_by(user_id=user.id)} == {"student"}
     change = db.session.query(AuditEntry).filter_by(action="roles.change").one()
     assert "GEO101:editingteacher" in change.details["removed"] and "GEO101:student" in change.details["added"]
+
+
+def test_student_who_left_in_moodle_no_longer_counts_as_enrolled(live_portal, moodle_emulator, db, make):
+    """Reports count enrolled students who submitted from Submission.student_enrolled: the roster
+    sync must keep it true to the enrolments, both ways."""
+    from portal.models import Assignment, Submission
+    s, callback = start(live_portal, moodle_emulator, "student1")
+    s.get(callback)
+    student = db.session.query(User).filter_by(username="student1").one()
+    assignment = db.session.query(Assignment).filter_by(cmid=101).one()
+    video = make.submission(assignment, student)
+    db.session.commit()
+
+    def sync_and_read() -> bool:
+        with live_portal.app.app_context():
+            result = live_portal.app.test_cli_runner().invoke(args=["roster", "sync"])
+        assert result.exit_code == 0, result.output
+        db.session.expire_all()
+        return db.session.get(Submission, video.id).student_enrolled
+
+    site = moodle_emulator.app.site
+    [course] = [a.course for a in site.assignments.values() if a.cmid == 101]
+    key = (moodle_emulator.user("student1").id, course)
+    roles = site.enrolments.pop(key)                      # unenrolled in Moodle
+    assert sync_and_read() is False
+    site.enrolments[key] = roles                           # and enrolled again
+    assert sync_and_read() is True
