@@ -20,8 +20,8 @@ Definitions, in one place:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import date, datetime, time, timedelta, timezone
+from functools import cached_property
 from typing import Iterator, Mapping, Optional
 
 from sqlalchemy import Select, and_, case, distinct, exists, func, literal, select, text, union
