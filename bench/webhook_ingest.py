@@ -53,7 +53,7 @@ def bare_baseline(stream) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         Path(tmp, "bare_app.py").write_text(BARE_APP)
         port = free_port()
-        proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "4", "--threads", "2", "-b",
+        proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "4", "-b",
                                  f"127.0.0.1:{port}", "bare_app:app"], cwd=tmp, env=os.environ,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
@@ -88,8 +88,9 @@ def main() -> None:
         # each round its own events; duplicates arrive later, as retries do
         rounds = [bodies[r * UNIQUE:(r + 1) * UNIQUE] + bodies[r * UNIQUE:r * UNIQUE + DUPLICATES]
                   for r in range(ROUNDS)]
-        # The portal as in production: gunicorn in its own processes, so the senders here do not
-        # share a GIL with it.
+        # The portal as in production (README, Processes): 4 sync gunicorn workers in their own
+        # processes, so the senders here do not share a GIL with it. Not the threaded worker:
+        # gunicorn 23's gthread sometimes left a keep-alive request unanswered for 10 s here.
         import os
         import subprocess
         from _servers import free_port, wait_http
@@ -98,7 +99,7 @@ def main() -> None:
                "MOODLE_URL": "http://127.0.0.1:9", "MOODLE_SERVICE_TOKEN": "t", "MOODLE_OAUTH_CLIENT_ID": "c",
                "MOODLE_OAUTH_CLIENT_SECRET": "s", "STREAM_ACCOUNT_ID": "a", "STREAM_API_TOKEN": "t",
                "STREAM_CUSTOMER_DOMAIN": "http://127.0.0.1:9", "STREAM_WEBHOOK_SECRET": SECRET, "LOG_LEVEL": "WARNING"}
-        gunicorn = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "4", "--threads", "2", "-b",
+        gunicorn = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "4", "-b",
                                      f"127.0.0.1:{port}", "wsgi:app"], cwd=Path(__file__).resolve().parent.parent,
                                     env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
