@@ -2,8 +2,8 @@
 
 Builds a throw-away PostgreSQL database (tests/support/database.py) with bulk COPY: company A has
 20 courses x 10 assignments x 500 students = 100,000 (assignment, student) slots, 92,000 of them
-submitted once and 8,000 of those twice (100,000 submissions), spread over a year with realistic
-review states; company B adds 5,000 submissions that A's manager must not see; a year of usage rows.
+uploaded once and 8,000 of those twice (100,000 uploads; in 2,000 of the pairs the first upload
+failed or expired), spread over a year with realistic review states; company B adds 5,000 submissions that A's manager must not see; a year of usage rows.
 
 Measures, as A's manager (so the authz scope is in every query):
   report    the company report: summary, courses table and turnaround by teacher, including
@@ -107,9 +107,10 @@ def build(db) -> dict:
     submitted_b = rng.sample(slots_b, SUBMISSIONS_B)
     sub_id = iter(range(1, 10**7))
 
-    def submission(course, aid, due, student, attempt, at):
+    def submission(course, aid, due, student, attempt, at, status=None):
         age = (NOW - at).days
-        status = rng.choices(["ready", "processing", "deleted"], [95, 3, 2])[0] if age > 1 else "processing"
+        status = status or (rng.choices(["ready", "processing", "deleted"], [95, 3, 2])[0] if age > 1
+                            else "processing")
         state, viewed, graded, by = "new", None, None, None
         if age > 14 or rng.random() < 0.3:
             state = rng.choices(["approved", "resubmit", "in_review", "new"], [70, 10, 10, 10])[0]
@@ -126,7 +127,9 @@ def build(db) -> dict:
         for i, (course, aid, due, s) in enumerate(submitted):
             first = due - timedelta(days=rng.uniform(-3, 10))
             first = min(first, NOW - timedelta(hours=1))
-            yield submission(course, aid, due, s, 1, first)
+            # a quarter of the second attempts follow a first that never reached Stream
+            failed = i in twice and i % 4 == 0
+            yield submission(course, aid, due, s, 1, first, rng.choice(["error", "expired"]) if failed else None)
             if i in twice:
                 yield submission(course, aid, due, s, 2, min(first + timedelta(days=rng.uniform(1, 10)), NOW))
         for course, aid, due, s in submitted_b:

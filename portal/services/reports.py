@@ -34,6 +34,7 @@ from ..models import (Assignment, Company, Course, CourseRole, Enrolment, Review
 from .sqltime import period_start, seconds_between
 
 SUBMITTED = (VideoStatus.PROCESSING.value, VideoStatus.READY.value, VideoStatus.DELETED.value)
+NOT_SUBMITTED = tuple(s.value for s in VideoStatus if s.value not in SUBMITTED)   # failed or unfinished
 AWAITING_REVIEW = (ReviewState.NEW.value, ReviewState.IN_REVIEW.value)
 REVIEW_WITHIN = timedelta(days=7)
 STUDENT = CourseRole.STUDENT.value
@@ -165,6 +166,7 @@ class _Fact:
     approved: int
     resubmit: int
     resubmissions: int
+    enrolled_resubmissions: int     # second and later attempts by students still enrolled
     overdue_if_due_passed: int      # ready, awaiting review, submitted before the cut-off
     viewed: int
     graded: int
@@ -220,6 +222,7 @@ def facts_statement(user: User, scope: list, period: Period, now: datetime) -> S
                    _count_if(Submission.student_enrolled),
                    *(_count_if(Submission.review_state == s.value) for s in ReviewState),
                    _count_if(Submission.attempt > 1),
+                   _count_if(and_(Submission.attempt > 1, Submission.student_enrolled)),
                    _count_if(and_(Submission.status == VideoStatus.READY.value,
                                   Submission.review_state.in_(AWAITING_REVIEW), SUBMITTED_AT < cutoff)),
                    func.count(Submission.first_viewed_at), func.count(Submission.graded_at),
@@ -231,10 +234,19 @@ def facts_statement(user: User, scope: list, period: Period, now: datetime) -> S
     return stmt
 
 
-def _repeats(user: User, scope: list, period: Period) -> dict[int, int]:
+def _repeats(user: User, scope: list, period: Period, facts: list[_Fact]) -> dict[int, int]:
     """Per assignment, enrolled students' submissions that follow an earlier one of theirs in the
-    period: submissions minus these are the students who submitted. Only second and later
-    attempts are probed, a few percent of the rows, each from an index alone."""
+    period: submissions minus these are the students who submitted."""
+    if not any(f.enrolled_resubmissions for f in facts):
+        return {}      # without a second attempt anywhere, every submission is a different student's
+    if period.is_open:
+        return _repeats_all_time(user, scope, facts)
+    return _repeats_in(user, scope, period)
+
+
+def _repeats_in(user: User, scope: list, period: Period) -> dict[int, int]:
+    """The definition, for any period: only second and later attempts are probed, a few percent
+    of the rows, each from an index alone."""
     earlier = aliased(Submission)
     stmt = (select(Submission.assignment_id, func.count())
             .where(Submission.assignment_id.in_(_scoped_assignments(user, scope)), Submission.attempt > 1,
@@ -245,6 +257,31 @@ def _repeats(user: User, scope: list, period: Period) -> dict[int, int]:
                                   *period.where(func.coalesce(earlier.uploaded_at, earlier.created_at))))
             .group_by(Submission.assignment_id))
     return dict(db.session.execute(stmt).tuples().all())
+
+
+def _repeats_all_time(user: User, scope: list, facts: list[_Fact]) -> dict[int, int]:
+    """The same over all time, from the other side: a later attempt is a repeat unless every
+    earlier attempt of the student failed (never reached Stream). Attempts are numbered 1, 2, 3
+    without gaps (submissions.start_upload), so such a later attempt belongs to a student with a
+    failed attempt: the few failed attempts are where to look, not the thousands of repeats."""
+    failed = (select(Submission.assignment_id, Submission.student_id)
+              .where(Submission.assignment_id.in_(_scoped_assignments(user, scope)),
+                     Submission.status.in_(NOT_SUBMITTED))
+              .distinct().subquery())
+    earlier = aliased(Submission)
+    first_real = (select(Submission.assignment_id, func.count())
+                  .join(failed, and_(failed.c.assignment_id == Submission.assignment_id,
+                                     failed.c.student_id == Submission.student_id))
+                  .where(Submission.attempt > 1, Submission.student_enrolled, Submission.status.in_(SUBMITTED),
+                         ~exists().where(earlier.assignment_id == Submission.assignment_id,
+                                         earlier.student_id == Submission.student_id,
+                                         earlier.attempt < Submission.attempt, earlier.status.in_(SUBMITTED)))
+                  .group_by(Submission.assignment_id))
+    not_repeats = dict(db.session.execute(first_real).tuples().all())
+    later: dict[int, int] = {}
+    for f in facts:
+        later[f.assignment_id] = later.get(f.assignment_id, 0) + f.enrolled_resubmissions
+    return {aid: n - not_repeats.get(aid, 0) for aid, n in later.items()}
 
 
 def _courses_and_students(user: User, scope: list) -> dict[int, tuple[str, int]]:
@@ -331,8 +368,7 @@ def _plan_for_these_values() -> None:
 def _pass(user: User, scope: list, period: Period, now: datetime) -> _Pass:
     _plan_for_these_values()
     facts = _facts(user, scope, period, now)
-    # without a second attempt anywhere, every submission is a different student's
-    repeats = _repeats(user, scope, period) if any(f.resubmissions for f in facts) else {}
+    repeats = _repeats(user, scope, period, facts)
     return _Pass(_assignment_infos(user, scope), facts, repeats, _courses_and_students(user, scope),
                  now - REVIEW_WITHIN)
 

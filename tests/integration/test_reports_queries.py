@@ -172,3 +172,29 @@ def test_period_parsing():
     assert reports.chart_unit(Period(), date(2026, 3, 15)) == "week"
     assert reports.chart_unit(p, date(2026, 3, 15)) == "day"
     assert reports.chart_unit(Period(start=date(2020, 1, 1)), date(2026, 3, 15)) == "month"
+
+
+def test_all_time_repeats_agree_with_the_definition(w, make, db):
+    """Over all time the report counts repeats from the failed attempts' side; it must agree with
+    the definition (a later attempt with an earlier submitted one) on every pattern of attempts."""
+    from portal.models import Course
+    patterns = {                       # one student each, attempts in order -> repeats among them
+        ("ready",): 0, ("ready", "ready"): 1, ("error", "ready"): 0, ("error", "error", "ready", "ready"): 1,
+        ("expired", "ready", "deleted"): 1, ("ready", "error", "ready"): 1, ("processing", "ready"): 1,
+    }
+    for n, statuses in enumerate(patterns):
+        student = make.student(w.geo, username=f"p{n}")
+        for attempt, status in enumerate(statuses, 1):
+            make.submission(w.X, student, attempt=attempt, status=status, uploaded_at=w.now - (9 - attempt) * DAY)
+    leaver = make.user("leaver")                      # submitted twice, then left the course
+    for attempt in (1, 2):
+        make.submission(w.X, leaver, attempt=attempt, uploaded_at=w.now - DAY, student_enrolled=False)
+    db.session.commit()
+    scope = [Course.company_id == w.acme.id]
+    facts = reports._facts(w.manager_a, scope, Period(), w.now)
+    fast = reports._repeats_all_time(w.manager_a, scope, facts)
+    exact = reports._repeats_in(w.manager_a, scope, Period())
+    assert fast[w.X.id] == exact[w.X.id] == 1 + sum(patterns.values())      # s2's second attempt too
+    assert {k: v for k, v in fast.items() if v} == exact
+    [x, *_] = reports.assignments_progress(w.manager_a, w.acme, w.geo, Period(), w.now)
+    assert x.not_submitted == 1          # s3 only: every pattern student reached Stream at least once
