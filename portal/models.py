@@ -249,7 +249,7 @@ class Submission(db.Model):
         # index alone (services/grading.py, queue_for).
         Index("ix_submissions_assignment_status", "assignment_id", "status", "review_state"),
         # Second and later attempts, a few percent of the rows: reports count students who
-        # submitted by probing only these (services/reports.py, _repeats).
+        # submitted in a period by probing only these (services/reports.py, _repeats_in).
         Index("ix_submissions_later_attempts", "assignment_id",
               postgresql_where=text("attempt > 1"), sqlite_where=text("attempt > 1")),
         # ... and each probe for an earlier attempt is answered from this index alone (PostgreSQL).
