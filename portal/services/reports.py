@@ -244,17 +244,22 @@ def _repeats(user: User, scope: list, period: Period, facts: list[_Fact]) -> dic
     return _repeats_in(user, scope, period)
 
 
+def _earlier_submitted(period: Period):
+    """An earlier attempt of the same student at the same assignment reached Stream in `period`."""
+    earlier = aliased(Submission)
+    return exists().where(earlier.assignment_id == Submission.assignment_id,
+                          earlier.student_id == Submission.student_id,
+                          earlier.attempt < Submission.attempt, earlier.status.in_(SUBMITTED),
+                          *period.where(func.coalesce(earlier.uploaded_at, earlier.created_at)))
+
+
 def _repeats_in(user: User, scope: list, period: Period) -> dict[int, int]:
     """The definition, for any period: only second and later attempts are probed, a few percent
     of the rows, each from an index alone."""
-    earlier = aliased(Submission)
     stmt = (select(Submission.assignment_id, func.count())
             .where(Submission.assignment_id.in_(_scoped_assignments(user, scope)), Submission.attempt > 1,
                    Submission.student_enrolled, Submission.status.in_(SUBMITTED), *period.where(SUBMITTED_AT),
-                   exists().where(earlier.assignment_id == Submission.assignment_id,
-                                  earlier.student_id == Submission.student_id,
-                                  earlier.attempt < Submission.attempt, earlier.status.in_(SUBMITTED),
-                                  *period.where(func.coalesce(earlier.uploaded_at, earlier.created_at))))
+                   _earlier_submitted(period))
             .group_by(Submission.assignment_id))
     return dict(db.session.execute(stmt).tuples().all())
 
@@ -268,14 +273,11 @@ def _repeats_all_time(user: User, scope: list, facts: list[_Fact]) -> dict[int, 
               .where(Submission.assignment_id.in_(_scoped_assignments(user, scope)),
                      Submission.status.in_(NOT_SUBMITTED))
               .distinct().subquery())
-    earlier = aliased(Submission)
     first_real = (select(Submission.assignment_id, func.count())
                   .join(failed, and_(failed.c.assignment_id == Submission.assignment_id,
                                      failed.c.student_id == Submission.student_id))
                   .where(Submission.attempt > 1, Submission.student_enrolled, Submission.status.in_(SUBMITTED),
-                         ~exists().where(earlier.assignment_id == Submission.assignment_id,
-                                         earlier.student_id == Submission.student_id,
-                                         earlier.attempt < Submission.attempt, earlier.status.in_(SUBMITTED)))
+                         ~_earlier_submitted(Period()))
                   .group_by(Submission.assignment_id))
     not_repeats = dict(db.session.execute(first_real).tuples().all())
     later: dict[int, int] = {}
@@ -318,11 +320,8 @@ class _Pass:
     def course_rows(self) -> dict[int, ProgressRow]:
         return {cid: ProgressRow(cid, name) for cid, (name, _) in self.courses.items()}
 
-    def per_assignment(self) -> dict[int, ProgressRow]:
-        return self._per_assignment
-
     @cached_property     # the company page rolls it up twice: courses and summary
-    def _per_assignment(self) -> dict[int, ProgressRow]:
+    def per_assignment(self) -> dict[int, ProgressRow]:
         rows = {i.id: ProgressRow(i.id, i.name, students=self.course_students.get(i.course_id, 0), assignments=1)
                 for i in self.infos}
         info = {i.id: i for i in self.infos}
@@ -346,7 +345,7 @@ class _Pass:
     def rolled_up(self, key, seeds: dict[int, ProgressRow], students: dict[int, int]) -> list[ProgressRow]:
         """Assignment rows summed into `seeds` (courses or companies) by `key(info)`."""
         info = {i.id: i for i in self.infos}
-        for aid, row in self.per_assignment().items():
+        for aid, row in self.per_assignment.items():
             target = seeds.get(key(info[aid]))
             if target is None:
                 continue
@@ -402,7 +401,7 @@ def courses_progress(user: User, company: Company, period: Period, now: datetime
 def assignments_progress(user: User, company: Company, course: Course, period: Period,
                          now: datetime) -> list[ProgressRow]:
     figures = _pass(user, [Course.company_id == company.id, Course.id == course.id], period, now)
-    return list(figures.per_assignment().values())
+    return list(figures.per_assignment.values())
 
 
 @dataclass
