@@ -258,6 +258,31 @@ class Submission(db.Model):
     )
 
 
+class SubmissionTally(db.Model):
+    """The submissions that reached Stream, counted per assignment, grader and UTC day of
+    submission: what the company report sums instead of the submissions themselves.
+    Written only by the database's triggers on submissions (migration 0004), in the writer's
+    own transaction, so it is exact after any write; the portal only reads it."""
+
+    __tablename__ = "submission_tallies"
+    assignment_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    grader_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # 0: not graded
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    submissions: Mapped[int] = mapped_column(Integer)
+    enrolled: Mapped[int] = mapped_column(Integer)          # by students still enrolled
+    new: Mapped[int] = mapped_column(Integer)
+    in_review: Mapped[int] = mapped_column(Integer)
+    approved: Mapped[int] = mapped_column(Integer)
+    resubmit: Mapped[int] = mapped_column(Integer)
+    resubmissions: Mapped[int] = mapped_column(Integer)     # attempt > 1
+    enrolled_resubmissions: Mapped[int] = mapped_column(Integer)
+    ready_awaiting: Mapped[int] = mapped_column(Integer)    # ready, new or in review
+    viewed: Mapped[int] = mapped_column(Integer)
+    graded: Mapped[int] = mapped_column(Integer)
+    view_seconds: Mapped[float] = mapped_column(Float)      # sums: submission to first view
+    grade_seconds: Mapped[float] = mapped_column(Float)     # and to grade
+
+
 class Comment(db.Model):
     __tablename__ = "comments"
     id: Mapped[int] = mapped_column(primary_key=True)
