@@ -11,9 +11,14 @@ from .extensions import db, migrate
 bp = Blueprint("health", __name__)
 
 
-def migration_heads() -> set[str]:
-    config = migrate.get_config()
-    return set(ScriptDirectory.from_config(config).get_heads())
+def migration_heads() -> frozenset[str]:
+    """The migration scripts' heads, read once per app (parsing them took most of a check's
+    time): they change only with a deployment, and a deployment restarts the app."""
+    heads = current_app.extensions.get("migration_heads")
+    if heads is None:
+        heads = frozenset(ScriptDirectory.from_config(migrate.get_config()).get_heads())
+        current_app.extensions["migration_heads"] = heads
+    return heads
 
 
 @bp.get("/healthz")

@@ -124,3 +124,18 @@ def test_healthz_fails_when_database_unreachable(tmp_path):
     broken = make_app("postgresql://nobody@127.0.0.1:1/none")
     r = broken.test_client().get("/healthz")
     assert r.status_code == 503 and r.json["checks"]["database"] == "unreachable"
+
+
+def test_healthz_fails_while_the_database_is_behind_the_migrations(tmp_path):
+    """The scripts' heads are read once per app; the database's revision on every check."""
+    from flask_migrate import downgrade, upgrade
+    behind = make_app(f"sqlite:///{tmp_path / 'behind.db'}")
+    client = behind.test_client()
+    with behind.app_context():
+        upgrade()
+        assert client.get("/healthz").status_code == 200
+        downgrade(revision="-1")
+        r = client.get("/healthz")
+        assert r.status_code == 503 and r.json["checks"]["migrations"] == "behind"
+        upgrade()
+        assert client.get("/healthz").json["checks"]["migrations"] == "current"
