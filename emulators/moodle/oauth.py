@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
-from flask import Blueprint, current_app, jsonify, redirect, render_template_string, request, session
+from flask import Blueprint, current_app, jsonify, redirect, request, session
 from jwt.algorithms import RSAAlgorithm
 
 from .site import Site
@@ -109,7 +109,8 @@ def authorize():
     nonce = a.get("nonce") if not first_time and not session.pop("just_logged_in", False) else None
     if request.method == "GET" and first_time:
         session["sesskey"] = secrets.token_hex(5)
-        return render_template_string(CONSENT, client_id=client_id, scope=scope, sesskey=session["sesskey"])
+        from .ui import page    # the site's own page frame: the header names who is signed in
+        return page(CONSENT, client_id=client_id, scope=scope, sesskey=session["sesskey"])
     if request.method == "POST":
         if request.form.get("sesskey") != session.get("sesskey"):
             return err(400, "invalid_request", "Invalid sesskey")

@@ -79,3 +79,13 @@ def test_authorize_errors_and_token_get(app):
     r = client.get("/local/oauth2/token.php")
     assert r.status_code == 405 and r.headers["Allow"] == "POST, OPTIONS"
     assert client.get("/local/oauth2/userinfo.php").status_code == 401
+
+
+def test_the_consent_page_names_who_is_signed_in(app):
+    client = app.test_client()
+    client.post("/login/index.php", data={"username": "student1", "password": "demo"})
+    page = client.get("/local/oauth2/login.php", query_string=dict(
+        client_id="stream-portal", response_type="code", redirect_uri=REDIRECT, scope="openid profile email",
+        state="st", code_challenge="c" * 43, code_challenge_method="S256"))
+    assert "Authorise application" in page.text
+    assert "Log out" in page.text and ">Log in<" not in page.text
