@@ -6,7 +6,7 @@ import json
 import time
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from emulators.stream.processing import sign
 from portal.models import OutboxMessage, Submission, WebhookEvent
@@ -101,6 +101,21 @@ def test_replayed_and_duplicate_events_have_one_effect(post, make, db, hook_app)
     worker(hook_app)
     assert count(db, WebhookEvent) == 1
     assert count(db, OutboxMessage, OutboxMessage.kind == "record_video") == 1
+
+
+def test_an_event_arriving_on_a_connection_the_database_dropped_is_stored(post, make, db, hook_app):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no server to drop a connection")
+    sub = make.submission(status="processing")
+    assert post(ready(sub.stream_uid, duration=1.0)).get_json() == {"result": "stored"}   # pools a connection
+    killed = db.session.scalar(text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                    "WHERE datname = current_database() AND application_name = :name"),
+                               {"name": stream_events.APPLICATION_NAME})
+    db.session.commit()
+    assert killed >= 1
+    r = post(ready(sub.stream_uid, duration=2.0))
+    assert r.status_code == 200 and r.get_json() == {"result": "stored"}
+    assert count(db, WebhookEvent) == 2
 
 
 def test_out_of_order_events_never_move_a_video_backwards(post, make, db, hook_app):
