@@ -92,10 +92,19 @@ def trigger_sql(dialect: str) -> list[str]:
     watched = ", ".join(WATCHED)
     if dialect == "postgresql":
         remove = ";\n    ".join(_remove("OLD", dialect))
+        old_key, new_key = (", ".join(contributions(r, dialect)[k] for k in KEY) for r in ("OLD", "NEW"))
         return [f"""
 CREATE FUNCTION submission_tallies_keep() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  -- the new row first: an update within one tally never empties it on the way
+  -- A submission moving to another tally (grader, day) locks the two tally rows in key order,
+  -- so that two writers moving submissions between the same tallies cannot deadlock.
+  IF TG_OP = 'UPDATE' AND OLD.status IN {SUBMITTED} AND NEW.status IN {SUBMITTED}
+     AND ROW({old_key}) < ROW({new_key}) THEN
+    {remove};
+    {_add("NEW", dialect)};
+    RETURN NULL;
+  END IF;
+  -- otherwise the new row first: an update within one tally never empties it on the way
   IF TG_OP <> 'DELETE' AND NEW.status IN {SUBMITTED} THEN
     {_add("NEW", dialect)};
   END IF;

@@ -180,3 +180,57 @@ def test_migration_counts_the_submissions_already_there(request, tmp_path):
                 else "SELECT name FROM sqlite_master WHERE type = 'table'"))}
             _db.session.remove()
             _db.engine.dispose()
+
+
+def test_concurrent_writers_lose_no_count(make, db):
+    """Four writers at once, each its own submissions but all on one assignment, two days and two
+    graders: every transaction's trigger updates the same few tally rows, moving submissions
+    between them both ways. None of the counts may be lost, and as the trigger locks two tallies
+    in key order, no transaction may deadlock (PostgreSQL; SQLite has one writer at a time)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers")
+    import threading
+
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm import Session
+
+    company = make.company("Acme")
+    manager = make.manager_of(company, make.user("manager"))
+    course = make.course(company)
+    a = make.assignment(course, due_at=NOW - timedelta(days=30))
+    graders = [make.teacher(course).id for _ in range(2)]
+    ids = [make.submission(a, make.student(course), uploaded_at=NOW - timedelta(days=9)).id for _ in range(24)]
+    engine = db.engine                       # the threads have no app context
+    commits, deadlocks, errors = [], [], []
+
+    def writer(mine: list[int], seed: int) -> None:
+        rng = random.Random(seed)
+        try:
+            with Session(engine) as session:
+                for _ in range(40):
+                    try:
+                        sub = session.get(Submission, rng.choice(mine))
+                        sub.review_state = rng.choice(STATES)
+                        sub.status = rng.choice(("processing", "ready", "ready", "deleted", "error"))
+                        sub.graded_by_id, sub.graded_at = ((rng.choice(graders), NOW - timedelta(days=8))
+                                                           if rng.random() < 0.5 else (None, None))
+                        sub.uploaded_at = NOW - timedelta(days=rng.choice((9, 10)))
+                        session.commit()
+                        commits.append(1)
+                    except OperationalError as exc:  # a deadlock refuses one transaction whole
+                        session.rollback()
+                        if "deadlock" not in str(exc):
+                            raise
+                        deadlocks.append(1)
+        except Exception as exc:                 # a thread's failure is the test's
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(ids[n::4], n)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert (len(commits), len(deadlocks)) == (160, 0)
+    db.session.expire_all()
+    assert_report_pass_agrees(manager, company)
