@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 
 from flask import current_app
 from sqlalchemy import Connection, create_engine, select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
@@ -100,6 +100,13 @@ def apply_pending(limit: int = BATCH) -> int:
     try:
         _apply(events, subs)
         db.session.commit()
+    except OperationalError:
+        # A deadlock (two workers' batches updating the same submission tallies in another
+        # order) or a lost connection: nothing is wrong with the events, and nothing was applied.
+        # The next pass takes them again; the other worker's batch went through meanwhile.
+        db.session.rollback()
+        log.warning("webhook batch of %d events left for the next pass", len(events), exc_info=True)
+        return 0
     except Exception:
         # One bad event must not block the ones behind it: apply one at a time, mark the culprit.
         db.session.rollback()
@@ -124,6 +131,9 @@ def _apply_alone(event: WebhookEvent) -> None:
     try:
         _apply([event], {sub.stream_uid: sub} if sub else {})
         db.session.commit()
+    except OperationalError:
+        db.session.rollback()        # transient, as in apply_pending: pending still, not failed
+        log.warning("webhook event %s left for the next pass", event.id, exc_info=True)
     except Exception as exc:
         db.session.rollback()
         log.exception("webhook event %s could not be applied", event.id)

@@ -159,3 +159,63 @@ def test_events_the_worker_has_not_applied_are_alerted(post, make, db, hook_app)
         assert {a.kind: a.count for a in alerts.collect()}["webhook_backlog"] == 0        # just arrived
         later = event.received_at + alerts.BACKLOG + timedelta(seconds=1)
         assert {a.kind: a.count for a in alerts.collect(later)}["webhook_backlog"] == 1   # the worker is down
+
+
+def test_a_batch_refused_by_a_deadlock_is_applied_on_the_next_pass(post, make, db, hook_app):
+    """The worker's batch and a teacher's transaction lock the same submission tally and
+    submissions in opposite orders; PostgreSQL refuses the worker's side. Its events are not
+    failed but left pending, and the next pass applies them (PostgreSQL)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer: no deadlock")
+    import threading
+
+    a = make.submission(status="processing")
+    b = make.submission(a.assignment, status="processing", uploaded_at=a.uploaded_at, created_at=a.created_at)
+    post(ready(a.stream_uid))
+    post(ready(b.stream_uid))
+    passes: list[int] = []
+    worker_thread = threading.Thread(target=lambda: passes.append(_one_pass(hook_app)))
+    with db.engine.connect() as teacher:
+        teacher.execute(text("SET deadlock_timeout = '10s'"))          # the worker's side is refused
+        teacher.execute(text("UPDATE submissions SET review_state = 'in_review' WHERE id = :id"), {"id": b.id})
+        worker_thread.start()                                           # locks a, then waits for the tally
+        time.sleep(0.5)
+        teacher.execute(text("UPDATE submissions SET review_state = 'in_review' WHERE id = :id"), {"id": a.id})
+        teacher.commit()
+    worker_thread.join()
+    assert passes == [0]                                # refused whole: nothing applied, nothing failed
+    assert count(db, WebhookEvent, WebhookEvent.processed_at.is_(None)) == 2
+    assert worker(hook_app) == 2
+    assert count(db, Submission, Submission.status == "ready") == 2
+    assert count(db, WebhookEvent, WebhookEvent.error.is_not(None)) == 0
+
+
+def _one_pass(hook_app) -> int:
+    with hook_app.app_context():
+        return stream_events.apply_pending()
+
+
+def test_an_event_hitting_a_transient_database_error_alone_stays_pending(post, make, db, hook_app, monkeypatch):
+    """A batch with a bad event is applied one event at a time; an event that then meets a lost
+    connection or deadlock is not set aside with the bad one, but applied on the next pass."""
+    from sqlalchemy.exc import OperationalError
+    bad, unlucky = make.submission(status="processing"), make.submission(status="processing")
+    post(ready(bad.stream_uid))
+    post(ready(unlucky.stream_uid))
+    real = stream_events.apply_video
+
+    def flaky(sub, video):
+        if sub.id == bad.id:
+            raise ValueError("not a duration")
+        if sub.id == unlucky.id:
+            raise OperationalError("UPDATE submissions …", {}, Exception("server closed the connection"))
+        return real(sub, video)
+
+    monkeypatch.setattr(stream_events, "apply_video", flaky)
+    assert worker(hook_app) == 2
+    [failed] = db.session.scalars(select(WebhookEvent).where(WebhookEvent.error.is_not(None))).all()
+    assert failed.stream_uid == bad.stream_uid
+    assert count(db, WebhookEvent, WebhookEvent.processed_at.is_(None)) == 1
+    monkeypatch.setattr(stream_events, "apply_video", real)
+    assert worker(hook_app) == 1
+    assert count(db, Submission, Submission.id == unlucky.id, Submission.status == "ready") == 1
