@@ -12,7 +12,7 @@ export FLASK_APP := wsgi
 
 run: deps assets system-deps .env
 	$(BIN)/flask db upgrade
-	@echo; echo "Portal  http://127.0.0.1:8000    Moodle  http://127.0.0.1:8200    Stream  http://127.0.0.1:8100"; \
+	@set -a; . ./.env; echo; echo "Portal  http://127.0.0.1:$$PORTAL_PORT    Moodle  http://127.0.0.1:$$MOODLE_PORT    Stream  http://127.0.0.1:$$STREAM_PORT"; \
 	 echo "Demo accounts (password 'demo'): student1, teacher1, manager1, studentb1, teacherb1, managerb1, admin"; echo
 	$(BIN)/honcho start -f Procfile
 

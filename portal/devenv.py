@@ -5,12 +5,17 @@ emulators agree on tokens without any of them being committed.
 """
 from __future__ import annotations
 
+import os
 import secrets
 
-PORTAL_PORT, STREAM_PORT, MOODLE_PORT, SMTP_PORT = 8000, 8100, 8200, 8025
+DEFAULT_PORTS = {"PORTAL_PORT": 8000, "STREAM_PORT": 8100, "MOODLE_PORT": 8200, "SMTP_PORT": 8025}
 
 
 def dev_env() -> dict[str, str]:
+    # Ports may be chosen by the environment, so a second demo (a test of `make run`, another
+    # checkout) can run beside the first one.
+    PORTAL_PORT, STREAM_PORT, MOODLE_PORT, SMTP_PORT = (
+        int(os.environ.get(name, default)) for name, default in DEFAULT_PORTS.items())
     portal = f"http://127.0.0.1:{PORTAL_PORT}"
     stream = f"http://127.0.0.1:{STREAM_PORT}"
     return {
