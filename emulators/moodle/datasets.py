@@ -88,6 +88,7 @@ def demo(*, portal_url: str, service_token: str, client_id: str, client_secret: 
         oauth_clients={client_id: {"secret": client_secret, "redirect_uris": list(redirect_uris),
                                    "scope": "openid profile email", "require_pkce": True}},
         service_functions={"streamportal": set(PORTAL_FUNCTIONS)},
+        system_roles={3: ["streamportal"]},        # the README's service role, at system level
     )
 
 
@@ -158,6 +159,7 @@ def iomad_lab(**_ignored) -> Site:
                 "002dc11ff0830e738c80a4e1c769889e": {"userid": 5, "service": "moodle_mobile_app"}},
         oauth_clients={}, service_functions={"lab_service": all_functions, "lab_small": {"core_webservice_get_site_info"},
                                              "moodle_mobile_app": all_functions},
+        system_roles={3: ["streamportal"]},
     )
 
 

@@ -32,19 +32,20 @@ def missing(table: str) -> Fault:
     return Fault("dml_missing_record_exception", "invalidrecord", f"Can't find data record in database table {table}.")
 
 
-SERVICE_USERNAMES = {"wsuser", "streamportal"}
-
-
 class Call:
     """One web-service call: the site, the token's user, the site URL."""
 
     def __init__(self, site: Site, user: User, siteurl: str, service: str):
         self.site, self.user, self.siteurl, self.service = site, user, siteurl, service
 
+    def can(self, capability: str, courseid: int | None = None) -> bool:
+        return self.site.has_capability(self.user.id, capability, courseid)
+
     @property
     def privileged(self) -> bool:
-        """Site admin or the portal's service account (system-level capabilities)."""
-        return self.user.siteadmin or self.user.username in SERVICE_USERNAMES
+        """Sees every course without being enrolled: moodle/course:view at system level (site
+        admins and the portal's service role)."""
+        return self.can("moodle/course:view")
 
     def manager_companies(self) -> set[int]:
         return {c for (u, c), t in self.site.company_users.items() if u == self.user.id and t in (1, 2)}
@@ -153,7 +154,8 @@ def users_courses(c: Call, userid, returnusercount):
     if userid not in c.site.users:
         return []
     mine = c.privileged or userid == c.user.id
-    ids = [cid for cid in c.site.user_courses(userid) if mine or cid in c.site.user_courses(c.user.id)]
+    # Suspended enrolments are not listed (contract response_notes).
+    ids = [cid for cid in c.site.user_courses(userid, onlyactive=True) if mine or cid in c.site.user_courses(c.user.id)]
     return [course_record(c, c.site.courses[cid], len(c.site.course_users(cid)) if returnusercount else None, mine)
             for cid in ids]
 
@@ -191,13 +193,19 @@ def enrolled_users(c: Call, courseid, options):
         raise course_context(courseid)
     opts = {o["name"]: o["value"] for o in options}
     cap = opts.get("withcapability")
+    onlyactive = opts.get("onlyactive") == "1"
+    if (cap and not c.can("moodle/role:review", courseid)) or \
+            (onlyactive and not c.can("moodle/course:enrolreview", courseid)):
+        raise nopermissions("Review permissions for others")
     fields = set(opts["userfields"].split(",")) | {"id", "fullname"} if opts.get("userfields") else None
     out = []
     for uid in c.site.course_users(courseid):
         roles = c.site.roles(uid, courseid)
-        if cap == "mod/assign:grade" and not c.site.is_grader(uid, courseid):
+        # Without onlyactive, suspended enrolments are listed (contract response_notes).
+        if onlyactive and (uid, courseid) in c.site.suspended_enrolments:
             continue
-        if cap == "mod/assign:submit" and "student" not in roles:
+        if cap and not any(cap in c.site.role_caps.get(r, set())
+                           for r in roles + c.site.system_roles.get(uid, [])) and not c.site.users[uid].siteadmin:
             continue
         rec = enrolled_user(c, c.site.users[uid], roles)
         out.append({k: v for k, v in rec.items() if fields is None or k in fields})
@@ -628,7 +636,7 @@ def submit_for_grading(c: Call, assignmentid, acceptsubmissionstatement):
 
 
 def update_grades(c: Call, source, courseid, component, activityid, itemnumber, grades, itemdetails):
-    if not c.privileged:
+    if not c.can("moodle/grade:edit", courseid):
         raise nopermissions("Edit grades")
     a = next((x for x in c.site.assignments.values() if x.cmid == activityid), None)
     if a is None:
@@ -665,7 +673,7 @@ def unsupported(key: str) -> dict[str, Any]:
 
 
 def get_companies(c: Call, criteria):
-    if not c.privileged:
+    if not c.can("block/iomad_company_admin:company_add"):
         raise nopermissions("Add a company")
     companies = sorted(c.site.companies.values(), key=lambda x: x.id)
     warnings, used = [], set()
@@ -695,7 +703,7 @@ CREATED_KEYS = ["id", "name", "shortname", "address", "city", "region", "postcod
 
 
 def create_companies(c: Call, companies):
-    if not c.privileged:
+    if not c.can("block/iomad_company_admin:company_add"):
         raise nopermissions("Add a company")
     out = []
     for new in companies:
@@ -713,7 +721,7 @@ def create_companies(c: Call, companies):
 
 
 def edit_companies(c: Call, companies):
-    if not c.privileged:
+    if not c.can("block/iomad_company_admin:company_add"):
         raise nopermissions("Add a company")
     for change in companies:
         co = c.site.companies.get(change["id"])
@@ -727,7 +735,7 @@ def edit_companies(c: Call, companies):
 
 
 def get_company_courses(c: Call, criteria):
-    if not c.privileged:
+    if not c.can("block/iomad_company_admin:viewcourses"):
         raise nopermissions("View company courses")
     wanted = criteria[0]["companyid"] if criteria else 0
     out = []
@@ -745,7 +753,16 @@ def get_company_courses(c: Call, criteria):
 
 
 def user_companies(c: Call, userid):
+    if not c.can("block/iomad_company_admin:company_view_all"):
+        raise Fault("required_capability_exception", "nopermissions",
+                    "The IOMAD administrator has not given you permission to do this.")
+    if userid not in c.site.users:
+        raise Fault("dml_missing_record_exception", "invaliduser", "Invalid user")
     ids = sorted({cid for (u, cid) in c.site.company_users if u == userid})
+    if ids and c.site.iomad_user_companies_broken:
+        # IOMAD 4.x (4.3.7 on the real site): fails for anyone in a company (REAL-SITE.md,
+        # "Roles and IOMAD"); only users in no company get an answer.
+        raise missing("company_users")
     return {"companies": [{"id": cid, "name": c.site.companies[cid].name,
                            "departments": [{"id": c.site.companies[cid].departmentid,
                                             "name": c.site.companies[cid].name}]} for cid in ids]}
@@ -756,7 +773,7 @@ def department_record(co) -> dict[str, Any]:
 
 
 def departments(c: Call, criteria):
-    if not c.privileged:
+    if not c.can("block/iomad_company_admin:edit_all_departments"):
         raise nopermissions("Edit all company departments")
     found = [department_record(co) for co in sorted(c.site.companies.values(), key=lambda x: x.id)]
     warnings = []
@@ -772,7 +789,7 @@ def departments(c: Call, criteria):
 
 
 def department_users(c: Call, departmentids):
-    if not c.privileged:
+    if not c.can("block/iomad_company_admin:editusers"):
         raise nopermissions("Edit users in own company")
     out = []
     for (uid, cid) in sorted(c.site.company_users, key=lambda k: (k[1], k[0])):
@@ -788,7 +805,8 @@ def department_users(c: Call, departmentids):
 def record_video(c: Call, assignmentid, userid, streamuid, portalsubmissionid, status, durationseconds, sizebytes,
                  uploadedat, deleteafter, submit):
     a = _assignment(c, assignmentid)
-    if not c.privileged:
+    if not (c.can("assignsubmission/streamportal:recordvideo", a.course)
+            and c.can("mod/assign:editothersubmission", a.course)):
         raise nopermissions("Record Stream videos for students")
     if userid not in c.site.users:
         raise Fault("dml_missing_record_exception", "invaliduser", "Invalid user")
@@ -845,7 +863,7 @@ def set_video_status(c: Call, streamuid, status, durationseconds, readyat):
     v = c.site.videos.get(streamuid)
     if v is None:
         raise Fault("moodle_exception", "uidnotfound", "No video is recorded with this id")
-    if not c.privileged:
+    if not c.can("assignsubmission/streamportal:recordvideo", v["courseid"]):
         raise nopermissions("Record Stream videos for students")
     v["status"] = status
     if durationseconds:
@@ -857,7 +875,7 @@ def set_video_status(c: Call, streamuid, status, durationseconds, readyat):
 
 
 def user_context(c: Call, userid):
-    if not c.privileged:
+    if not c.can("assignsubmission/streamportal:readusercontext"):
         raise nopermissions("Read portal user context")
     u = c.site.users.get(userid)
     if u is None:

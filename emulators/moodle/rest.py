@@ -81,7 +81,7 @@ def dispatch(raw: dict, pairs: list):
     if not function:
         raise Fault("invalid_parameter_exception", "invalidparameter", "Invalid parameter value detected",
                     "Missing function name")
-    if function not in FUNCTIONS:
+    if function not in FUNCTIONS or any(function.startswith(c + "_") for c in s.uninstalled):
         raise Fault("dml_missing_record_exception", "invalidrecord",
                     "Can't find data record in database table external_functions.")
     if function not in s.service_functions.get(info["service"], set()):

@@ -11,9 +11,37 @@ from typing import Any
 # Role ids and names as on the recorded IOMAD 4.3 site; standard roles have no name of their own ("").
 ROLE_IDS = {"manager": 1, "editingteacher": 3, "teacher": 4, "student": 5, "companycourseeditor": 12,
             "companycoursenoneditor": 13}
-ROLE_NAMES = {"companycourseeditor": "Client Course Editor"}
-GRADERS = {"editingteacher", "teacher", "companycourseeditor", "companycoursenoneditor", "manager"}
-EDITORS = {"editingteacher", "companycourseeditor", "manager"}       # may update the course
+ROLE_NAMES = {"companycourseeditor": "Client Course Editor", "streamportal": "Stream Portal service"}
+
+# Capabilities per role, as the archetypes give them (only those the emulated functions check).
+# IOMAD's "Client Course Editor" has archetype editingteacher, so it holds what an editing teacher
+# holds: company managers can grade in every company course (REAL-SITE.md, "Roles and IOMAD").
+_STUDENT = {"mod/assign:view", "mod/assign:submit", "moodle/course:viewparticipants"}
+_TEACHER = {"mod/assign:view", "mod/assign:grade", "mod/assign:viewgrades", "mod/assign:releasegrades",
+            "moodle/course:viewparticipants", "moodle/role:review", "moodle/course:enrolreview",
+            "moodle/site:accessallgroups"}
+_EDITINGTEACHER = _TEACHER | {"moodle/course:update", "moodle/grade:edit"}
+# The portal's service role (README "Moodle set-up"; contract README §7 plus the plugin's).
+SERVICE_ROLE_CAPABILITIES = {
+    "webservice/rest:use", "moodle/course:view", "moodle/course:viewparticipants", "moodle/user:viewdetails",
+    "moodle/user:viewalldetails", "moodle/site:viewfullnames", "moodle/course:useremail",
+    "moodle/site:accessallgroups", "moodle/course:enrolreview", "moodle/role:review",
+    "moodle/course:viewhiddencourses", "moodle/course:update", "moodle/course:viewhiddenactivities",
+    "mod/assign:view", "mod/assign:viewgrades", "mod/assign:grade", "mod/assign:releasegrades",
+    "mod/assign:editothersubmission", "moodle/grade:edit",
+    "block/iomad_company_admin:company_add", "block/iomad_company_admin:company_view_all",
+    "block/iomad_company_admin:viewcourses", "block/iomad_company_admin:edit_all_departments",
+    "block/iomad_company_admin:editusers",
+    "assignsubmission/streamportal:recordvideo", "assignsubmission/streamportal:viewvideos",
+    "assignsubmission/streamportal:readusercontext",
+}
+
+
+def role_capabilities() -> dict[str, set[str]]:
+    """A fresh copy per site: a test removes a capability from a role as an admin would."""
+    return {"student": set(_STUDENT), "teacher": set(_TEACHER), "editingteacher": set(_EDITINGTEACHER),
+            "companycourseeditor": set(_EDITINGTEACHER), "companycoursenoneditor": set(_TEACHER),
+            "manager": set(_EDITINGTEACHER), "streamportal": set(SERVICE_ROLE_CAPABILITIES)}
 
 
 @dataclass
@@ -137,6 +165,15 @@ class Site:
     access_tokens: dict[str, dict[str, Any]] = field(default_factory=dict)
     consents: set[tuple[int, str, str]] = field(default_factory=set)
     grade_log: list[tuple[int, int, Any]] = field(default_factory=list)   # every grade write received
+    # Roles: what each role may do, and who holds which role at system level (course roles are
+    # the enrolments above). Capabilities decide every check, as in Moodle.
+    role_caps: dict[str, set[str]] = field(default_factory=role_capabilities)
+    system_roles: dict[int, list[str]] = field(default_factory=dict)                   # userid -> roles
+    suspended_enrolments: set[tuple[int, int]] = field(default_factory=set)            # (userid, courseid)
+    # IOMAD 4.x: block_iomad_company_admin_get_user_companies fails for company members
+    # (REAL-SITE.md); False emulates the fixed function of IOMAD 5.x.
+    iomad_user_companies_broken: bool = True
+    uninstalled: set[str] = field(default_factory=set)   # plugin components whose functions are absent
     next_id: int = 1000
     lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -148,21 +185,33 @@ class Site:
     def roles(self, userid: int, courseid: int) -> list[str]:
         return self.enrolments.get((userid, courseid), [])
 
-    def is_grader(self, userid: int, courseid: int) -> bool:
+    def has_capability(self, userid: int, capability: str, courseid: int | None = None) -> bool:
+        """Site admins have every capability; otherwise a role at system level, or (in a course)
+        an active enrolment's role, must hold it."""
         user = self.users.get(userid)
-        return bool(user and user.siteadmin) or bool(set(self.roles(userid, courseid)) & GRADERS)
+        if user is None:
+            return False
+        if user.siteadmin:
+            return True
+        roles = list(self.system_roles.get(userid, []))
+        if courseid is not None and (userid, courseid) not in self.suspended_enrolments:
+            roles += self.roles(userid, courseid)
+        return any(capability in self.role_caps.get(r, set()) for r in roles)
+
+    def is_grader(self, userid: int, courseid: int) -> bool:
+        return self.has_capability(userid, "mod/assign:grade", courseid)
 
     def can_update(self, userid: int, courseid: int) -> bool:
-        user = self.users.get(userid)
-        return bool(user and user.siteadmin) or bool(set(self.roles(userid, courseid)) & EDITORS)
+        return self.has_capability(userid, "moodle/course:update", courseid)
 
     def course_users(self, courseid: int, role: str | None = None) -> list[int]:
         return sorted(u for (u, c), roles in self.enrolments.items()
                       if c == courseid and (role is None or role in roles))
 
-    def user_courses(self, userid: int) -> list[int]:
+    def user_courses(self, userid: int, onlyactive: bool = False) -> list[int]:
         """Newest course first, as Moodle sorts a category's courses."""
-        return sorted((c for (u, c) in self.enrolments if u == userid), reverse=True)
+        return sorted((c for (u, c) in self.enrolments
+                       if u == userid and not (onlyactive and (u, c) in self.suspended_enrolments)), reverse=True)
 
     def course_company(self, courseid: int) -> int | None:
         return next((cid for cid, courses in self.company_courses.items() if courseid in courses), None)

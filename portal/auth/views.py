@@ -11,12 +11,16 @@ from requests import RequestException
 
 from ..audit import record
 from ..extensions import db
-from ..services import roster
-from ..services.moodle import MoodleError
+from ..services import moodle_refusals, roster
+from ..services.moodle import MoodleError, MoodleRejected
 from . import bp
 from .oidc import MoodleIDToken, moodle_oidc
 
 log = logging.getLogger(__name__)
+
+NOT_ANSWERING = "Moodle is not answering right now, so you cannot be signed in. Please try again in a few minutes."
+MISCONFIGURED = ("The portal cannot sign you in: its connection to Moodle is not set up correctly. "
+                 "The site administrator has been told; trying again will not help until they fix it.")
 
 DENIED = {"access_denied": "You chose not to let the portal use your Moodle account. "
                            "Sign in again and choose Allow to continue."}
@@ -43,7 +47,11 @@ def signin():
 def login():
     session["after_signin"] = safe_next(request.args.get("next"))
     # The registered redirect URI is built from the configured public URL, never the Host header.
-    return moodle_oidc().authorize_redirect(current_app.config["SETTINGS"].base_url + url_for("auth.callback"))
+    try:   # the first sign-in fetches Moodle's OpenID discovery document
+        return moodle_oidc().authorize_redirect(current_app.config["SETTINGS"].base_url + url_for("auth.callback"))
+    except (RequestException, ValueError) as exc:
+        log.warning("sign-in: Moodle's OpenID discovery failed: %s", type(exc).__name__)
+        return render_template("auth/signin.html", next=session.get("after_signin"), error=NOT_ANSWERING), 503
 
 
 @bp.get("/auth/callback")
@@ -63,11 +71,15 @@ def callback():
                                      "been used already). Please sign in again."), 400
     except (RequestException, ValueError) as exc:
         log.warning("sign-in: Moodle unreachable: %s", type(exc).__name__)
-        return render_template("auth/signin.html", next=session.get("after_signin"),
-                               error="Moodle is not answering right now, so you cannot be signed in. "
-                                     "Please try again in a few minutes."), 503
+        return render_template("auth/signin.html", next=session.get("after_signin"), error=NOT_ANSWERING), 503
     try:
         user = roster.sign_in(claims)
+    except MoodleRejected as exc:
+        # A wrong service token or a function the service may not call: set-up, not an outage.
+        db.session.rollback()              # nothing half-created
+        moodle_refusals.report(exc)
+        db.session.commit()
+        return render_template("auth/signin.html", next=session.get("after_signin"), error=MISCONFIGURED), 503
     except MoodleError as exc:
         db.session.rollback()              # nothing half-created
         log.warning("sign-in: roster refresh failed: %s", exc)

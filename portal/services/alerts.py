@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 WINDOW = timedelta(days=7)
 STUCK = timedelta(hours=2)
 BACKLOG = timedelta(minutes=2)     # the worker applies webhooks every second: minutes mean it is down
+REFUSAL_WINDOW = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,10 @@ def queries(now: datetime) -> dict[str, object]:
         "webhook_backlog": select(WebhookEvent).where(WebhookEvent.processed_at.is_(None),
                                                       WebhookEvent.received_at < now - BACKLOG),
         "playback_errors": select(AuditEntry).where(AuditEntry.action == "playback.error", AuditEntry.at >= since),
+        # A day: once the admin fixed the set-up, the alert goes away by itself.
+        "moodle_refused": select(AuditEntry).where(AuditEntry.action == "moodle.refused",
+                                                   AuditEntry.at >= now - REFUSAL_WINDOW)
+                                            .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()),
     }
 
 
@@ -61,12 +66,25 @@ TITLES = {
     "webhook_unmatched": ("Webhooks that could not be applied", "Compare with `flask reconcile --orphans`."),
     "webhook_backlog": ("Webhooks received but not applied", "Is `flask worker` running? It applies them every second."),
     "playback_errors": ("Playback tokens that could not be issued", "Check STREAM_SIGNING_KEY_ID / _PEM (flask stream create-key)."),
+    "moodle_refused": ("Moodle refused the portal's service account", "See the README, Moodle set-up."),
 }
+
+
+def _refusal_fixes(q) -> str:
+    """The distinct fixes of the latest refusals, newest first: the hint names the capability."""
+    fixes = []
+    for entry in db.session.scalars(q.limit(50)):
+        fix = (entry.details or {}).get("fix")
+        if fix and fix not in fixes:
+            fixes.append(fix)
+    return " ".join(fixes[:3])
 
 
 def collect(now: datetime | None = None) -> list[Alert]:
     now = now or utcnow()
-    out = [Alert(kind, *TITLES[kind][:1], _count(q), TITLES[kind][1]) for kind, q in queries(now).items()]
+    out = [Alert(kind, *TITLES[kind][:1], _count(q),
+                 (kind == "moodle_refused" and _refusal_fixes(q)) or TITLES[kind][1])
+           for kind, q in queries(now).items()]
     try:
         from .usage import budget_alerts
         over = budget_alerts(now)

@@ -27,9 +27,14 @@ class MoodleUnavailable(MoodleError):
 class MoodleRejected(MoodleError):
     """Moodle refused the call; retrying will not help."""
 
-    def __init__(self, errorcode: str, message: str, exception: str = ""):
+    def __init__(self, errorcode: str, message: str, exception: str = "", function: str = ""):
         super().__init__(f"{errorcode}: {message}")
-        self.errorcode, self.message, self.exception = errorcode, message, exception
+        self.errorcode, self.message, self.exception, self.function = errorcode, message, exception, function
+
+    @property
+    def capability(self) -> str | None:
+        """The capability the service role probably lacks, when Moodle said nopermissions."""
+        return REQUIRED_CAPABILITY.get(self.function) if self.errorcode == "nopermissions" else None
 
 
 class MoodleInvalidToken(MoodleRejected):
@@ -58,6 +63,21 @@ ERRORS_BY_CODE: dict[str, type[MoodleRejected]] = {
     "invalidparameter": MoodleInvalidParameter,
 }
 UNAVAILABLE_CODES = {"sitemaintenance"}
+
+# The capability each function checks first (contract functions/*.json, "capabilities"): what to
+# tell the admin when Moodle answers nopermissions to the service account.
+REQUIRED_CAPABILITY = {
+    "assignsubmission_streamportal_get_user_context": "assignsubmission/streamportal:readusercontext",
+    "assignsubmission_streamportal_record_video": "assignsubmission/streamportal:recordvideo",
+    "assignsubmission_streamportal_set_video_status": "assignsubmission/streamportal:recordvideo",
+    "assignsubmission_streamportal_get_videos": "assignsubmission/streamportal:viewvideos",
+    "block_iomad_company_admin_get_companies": "block/iomad_company_admin:company_add",
+    "block_iomad_company_admin_get_company_courses": "block/iomad_company_admin:viewcourses",
+    "block_iomad_company_admin_get_user_companies": "block/iomad_company_admin:company_view_all",
+    "core_enrol_get_enrolled_users": "moodle/role:review",
+    "mod_assign_save_grades": "mod/assign:grade",
+    "mod_assign_get_grades": "mod/assign:viewgrades",
+}
 
 # Functions that only read: safe to retry after a network error.
 READS = {
@@ -152,8 +172,8 @@ class MoodleClient:
             if code in UNAVAILABLE_CODES:
                 raise MoodleUnavailable(f"{function}: {code}")
             if code == "invalidrecord" and "external_functions" in message:
-                raise MoodleUnknownFunction(code, message, body.get("exception", ""))
-            raise ERRORS_BY_CODE.get(code, MoodleRejected)(code, message, body.get("exception", ""))
+                raise MoodleUnknownFunction(code, message, body.get("exception", ""), function)
+            raise ERRORS_BY_CODE.get(code, MoodleRejected)(code, message, body.get("exception", ""), function)
         return body
 
     # --- reads ----------------------------------------------------------------------------

@@ -20,7 +20,8 @@ from sqlalchemy import delete, exists, select, update
 from ..extensions import db
 from ..models import (Assignment, Company, CompanyMember, Course, CourseRole, Enrolment, MemberRole,
                       Submission, User, utcnow)
-from .moodle import MoodleClient, MoodleRejected
+from . import moodle_refusals
+from .moodle import MoodleClient, MoodleInvalidToken, MoodleRejected, MoodleUnknownFunction
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,7 @@ class Roster:
         self.moodle = moodle
         self._courses: dict[int, CourseRoster] = {}
         self._company_courses: dict[int, list[Mapping[str, Any]]] = {}
+        self._reported: set[tuple[str, str]] = set()
 
     # --- fetch ------------------------------------------------------------------------------
     def course_roster(self, course_moodle_id: int) -> CourseRoster:
@@ -72,16 +74,19 @@ class Roster:
         return self._company_courses[company_moodle_id]
 
     def user_context(self, moodle_user_id: int) -> Mapping[str, Any]:
-        """Companies with manager type, from the companion plugin; core IOMAD as a fallback."""
+        """Companies with manager type, from the companion plugin; IOMAD's get_user_companies only
+        where the plugin is not installed. Any other refusal escapes: the caller must not take it
+        for "in no company"."""
         try:
             return self.moodle.user_context(moodle_user_id)
-        except MoodleRejected as exc:
-            log.info("companion plugin unavailable (%s): falling back to IOMAD functions", exc.errorcode)
+        except MoodleUnknownFunction:
+            log.info("companion plugin not installed: companies from IOMAD's get_user_companies")
         try:
             companies = self.moodle.user_companies(moodle_user_id)
-        except MoodleRejected as exc:   # broken in IOMAD 4.x for company members (contract)
-            log.info("get_user_companies failed (%s): no company memberships", exc.errorcode)
+        except MoodleUnknownFunction:     # plain Moodle without the plugin: nobody is in a company
             companies = []
+        # IOMAD 4.x's get_user_companies fails for company members (invalidrecord, REAL-SITE.md):
+        # that escapes as well, so memberships are kept, not emptied.
         return {"userid": moodle_user_id, "issiteadmin": False, "iomad": bool(companies),
                 "companies": [{"companyid": c["id"], "name": c["name"], "shortname": "",
                                "managertype": 0} for c in companies]}
@@ -173,10 +178,23 @@ class Roster:
         user.roles_synced_at = utcnow()
         return user
 
-    def _sync_user(self, user: User) -> None:
-        ctx = self.user_context(user.moodle_id)
+    def _companies_or_none(self, user: User) -> Mapping[str, Any] | None:
+        """The user's context, or None when Moodle refused it (reported once per roster run): the
+        user's companies are then kept as they were. A wrong token stops everything."""
+        try:
+            return self.user_context(user.moodle_id)
+        except MoodleInvalidToken:
+            raise
+        except MoodleRejected as exc:
+            key = (exc.function, exc.errorcode)
+            if key not in self._reported:
+                self._reported.add(key)
+                moodle_refusals.report(exc)
+            return None
+
+    def _sync_companies(self, user: User, ctx: Mapping[str, Any]) -> dict[int, Company]:
+        """Replace the user's company memberships; returns the courses of the companies they manage."""
         user.is_site_admin = bool(ctx.get("issiteadmin"))
-        company_ids = []
         courses_by_company: dict[int, Company] = {}
         db.session.execute(delete(CompanyMember).where(CompanyMember.user_id == user.id))
         for c in ctx.get("companies", []):
@@ -184,7 +202,6 @@ class Roster:
                 continue
             company = self.upsert_company(c)
             db.session.flush()
-            company_ids.append(company.id)
             manager = int(c.get("managertype") or 0) in IOMAD_MANAGER_TYPES
             db.session.add(CompanyMember(user_id=user.id, company_id=company.id,
                                          role=(MemberRole.MANAGER if manager else MemberRole.MEMBER).value,
@@ -192,6 +209,11 @@ class Roster:
             if manager or user.is_site_admin:
                 for cc in self.company_courses(c["companyid"]):
                     courses_by_company[cc["id"]] = company
+        return courses_by_company
+
+    def _sync_user(self, user: User) -> None:
+        ctx = self._companies_or_none(user)
+        courses_by_company = self._sync_companies(user, ctx) if ctx is not None else {}
         courses = []
         for c in self.moodle.users_courses(user.moodle_id):
             courses.append(self.upsert_course(c, courses_by_company.get(c["id"])))

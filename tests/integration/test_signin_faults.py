@@ -106,3 +106,9 @@ def test_student_who_left_in_moodle_no_longer_counts_as_enrolled(live_portal, mo
     assert sync_and_read() is False
     site.enrolments[key] = roles                           # and enrolled again
     assert sync_and_read() is True
+
+
+def test_moodle_discovery_down_at_login_is_the_not_answering_page(client):
+    """The `app` portal's Moodle is unreachable: the OpenID discovery at /auth/login fails."""
+    r = client.get("/auth/login?next=/a/101")
+    assert r.status_code == 503 and "Moodle is not answering" in r.text
