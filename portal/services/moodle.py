@@ -188,8 +188,10 @@ class MoodleClient:
         return self.call("core_enrol_get_users_courses", userid=userid, returnusercount=False)
 
     def enrolled_users(self, courseid: int, *, withcapability: str | None = None,
-                       userfields: str | None = None) -> list[dict[str, Any]]:
+                       userfields: str | None = None, onlyactive: bool = False) -> list[dict[str, Any]]:
         options = []
+        if onlyactive:     # suspended enrolments are listed otherwise (contract response_notes)
+            options.append({"name": "onlyactive", "value": 1})
         if withcapability:
             options.append({"name": "withcapability", "value": withcapability})
         if userfields:

@@ -56,13 +56,13 @@ class Roster:
         if course_moodle_id not in self._courses:
             roster = CourseRoster()
             for u in self.moodle.enrolled_users(course_moodle_id, withcapability=GRADE_CAP,
-                                                userfields=USERFIELDS):
+                                                userfields=USERFIELDS, onlyactive=True):
                 shortnames = {r.get("shortname") for r in u.get("roles") or []}
                 roster.graders[u["id"]] = (CourseRole.EDITINGTEACHER.value
                                            if "editingteacher" in shortnames else CourseRole.TEACHER.value)
                 roster.grader_info[u["id"]] = u
             for u in self.moodle.enrolled_users(course_moodle_id, withcapability=SUBMIT_CAP,
-                                                userfields=USERFIELDS):
+                                                userfields=USERFIELDS, onlyactive=True):
                 if u["id"] not in roster.graders:
                     roster.students[u["id"]] = u
             self._courses[course_moodle_id] = roster

@@ -135,3 +135,14 @@ def test_wrong_service_token_is_a_configuration_error_not_moodle_down(live_porta
     with live_portal.app.app_context():
         [alert] = [a for a in alerts.collect() if a.kind == "moodle_refused"]
     assert alert.count == 1 and "MOODLE_SERVICE_TOKEN" in alert.hint
+
+
+def test_suspended_enrolments_do_not_count_in_the_portal(live_portal, moodle_emulator, db):
+    site = moodle_emulator.app.site
+    student = moodle_emulator.user("student4").id
+    for course in (2, 3):
+        site.suspended_enrolments.add((student, course))
+    result = roster_sync(live_portal, "--site")
+    assert result.exit_code == 0, result.output
+    assert db.session.query(User).filter_by(username="student4").count() == 0
+    assert db.session.query(User).filter_by(username="student3").count() == 1
