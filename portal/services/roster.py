@@ -223,8 +223,15 @@ class Roster:
                 course.company = company
         db.session.flush()
         db.session.execute(delete(Enrolment).where(Enrolment.user_id == user.id))
+        managed = set(db.session.scalars(select(CompanyMember.company_id).where(
+            CompanyMember.user_id == user.id, CompanyMember.role == MemberRole.MANAGER.value)))
         for course in courses:
             roster = self.course_roster(course.moodle_id)
+            if user.moodle_id in roster.graders and course.company_id in managed:
+                # IOMAD enrols every company manager in the company's courses with an editing role
+                # ("Client Course Editor"), so Moodle says they may grade; that is how IOMAD gives
+                # managers access, not a teaching assignment: they get the company's reports.
+                continue
             if user.moodle_id in roster.graders:
                 db.session.add(Enrolment(user_id=user.id, course_id=course.id,
                                          role=roster.graders[user.moodle_id]))
