@@ -828,6 +828,8 @@ def record_video(c: Call, assignmentid, userid, streamuid, portalsubmissionid, s
                   submissionid=sub["id"], attemptnumber=sub["attemptnumber"], streamuid=streamuid,
                   portalsubmissionid=portalsubmissionid, status=status, durationseconds=durationseconds,
                   sizebytes=sizebytes, uploadedat=uploadedat, deleteafter=deleteafter, timemodified=now)
+    if status == "ready" and not record["readyat"]:
+        record["readyat"] = now         # the plugin's record_video (moodle/…/record_video.php) does this
     c.site.videos[streamuid] = record
     return {"recordid": record["recordid"], "submissionid": sub["id"], "attemptnumber": sub["attemptnumber"],
             "submissionstatus": sub["status"], "created": existing is None, "timemodified": now, "warnings": warnings}

@@ -239,6 +239,8 @@ def record_video_in_moodle(sub: Submission) -> None:
         "durationseconds": sub.duration_seconds or 0, "sizebytes": sub.size_bytes or sub.upload_length,
         "uploadedat": int(sub.uploaded_at.timestamp()),
         "deleteafter": int(sub.delete_after.timestamp()) if sub.delete_after else 0,
+        # Not a record_video parameter: the worker sends it with set_video_status right after.
+        "readyat": int(sub.ready_at.timestamp()) if sub.ready_at else 0,
     }, submission_id=sub.id)
 
 

@@ -120,7 +120,13 @@ def send_unit(session: Session, moodle: MoodleClient, unit: list[OutboxMessage],
     m = unit[0]
     try:
         if m.kind == RECORD_VIDEO:
-            moodle.record_video(**m.payload)
+            video = dict(m.payload)
+            readyat = video.pop("readyat", 0)
+            moodle.record_video(**video)
+            if readyat and video["status"] == "ready":
+                # record_video has no readyat (contract); set_video_status carries Stream's time.
+                moodle.set_video_status(streamuid=video["streamuid"], status="ready",
+                                        durationseconds=video.get("durationseconds") or 0, readyat=readyat)
         elif m.kind == VIDEO_STATUS:
             moodle.set_video_status(**m.payload)
         else:

@@ -132,10 +132,17 @@ class record_video extends external_api {
         $record->uploadedat = $params['uploadedat'];
         $record->deleteafter = $params['deleteafter'];
         $record->timemodified = $now;
+        if (!$existing) {
+            $record->readyat = 0;
+        }
+        // A video recorded as ready was ready by now at the latest: never leave readyat at 0 for it.
+        // The portal follows with set_video_status and Stream's own ready time, which replaces this.
+        if ($params['status'] === 'ready' && empty($record->readyat)) {
+            $record->readyat = $now;
+        }
         if ($existing) {
             $DB->update_record('assignsubmission_streamportal', $record);
         } else {
-            $record->readyat = 0;
             $record->timecreated = $now;
             $record->id = $DB->insert_record('assignsubmission_streamportal', $record);
         }
