@@ -62,8 +62,9 @@ SETTINGS: list[tuple[str, str, Any, Any, str]] = [
     ("MOODLE_URL", "moodle_url", _url, REQUIRED, "Base URL of the Moodle/IOMAD site."),
     ("MOODLE_SERVICE_TOKEN", "moodle_service_token", str, REQUIRED,
      "Web-service token of the portal's service account."),
-    ("MOODLE_OAUTH_CLIENT_ID", "oauth_client_id", str, REQUIRED, "local_oauth2 client id."),
-    ("MOODLE_OAUTH_CLIENT_SECRET", "oauth_client_secret", str, REQUIRED, "local_oauth2 client secret."),
+    ("MOODLE_OAUTH_CLIENT_ID", "oauth_client_id", str, "",
+     "local_oauth2 client id (Moodle 4.5+); empty: sign-in only through the plugin's link."),
+    ("MOODLE_OAUTH_CLIENT_SECRET", "oauth_client_secret", str, "", "local_oauth2 client secret."),
     ("STREAM_API_BASE", "stream_api_base", _url, "https://api.cloudflare.com/client/v4",
      "Cloudflare API base URL."),
     ("STREAM_ACCOUNT_ID", "stream_account_id", str, REQUIRED, "Cloudflare account id."),
@@ -81,7 +82,8 @@ SETTINGS: list[tuple[str, str, Any, Any, str]] = [
     ("RETENTION_DAYS", "retention_days", _int, "90", "Days a video is kept after upload by default."),
     ("PRICE_STORED_PER_1000_MIN", "price_stored", _decimal, "5.00", "USD per 1,000 minutes stored per month."),
     ("PRICE_DELIVERED_PER_1000_MIN", "price_delivered", _decimal, "1.00", "USD per 1,000 minutes delivered."),
-    ("EMBED_SHARED_SECRET", "embed_secret", str, "", "Secret shared with the Moodle plugin's embed."),
+    ("EMBED_SHARED_SECRET", "embed_secret", str, "",
+     "Secret shared with the Moodle plugin: its player embed and its sign-in link."),
     ("SMTP_URL", "smtp_url", str, "", "smtp://host:port for alert e-mail; empty: no e-mail."),
     ("ALERT_EMAIL", "alert_email", str, "", "Where operational alerts go."),
     ("OUTBOX_MAX_ATTEMPTS", "outbox_max_attempts", _int, "8", "Tries before an outbox row is dead."),
@@ -165,8 +167,17 @@ class Settings:
             raise ConfigError("STREAM_SIGNING_KEY_ID and STREAM_SIGNING_KEY_PEM go together")
         if self.stream_key_pem and "PRIVATE KEY" not in self.stream_key_pem:
             raise ConfigError("STREAM_SIGNING_KEY_PEM is not a PEM private key")
+        if bool(self.oauth_client_id) != bool(self.oauth_client_secret):
+            raise ConfigError("MOODLE_OAUTH_CLIENT_ID and MOODLE_OAUTH_CLIENT_SECRET go together")
+        if not self.oauth_client_id and not self.embed_secret:
+            raise ConfigError("no way to sign in: set MOODLE_OAUTH_CLIENT_ID/_SECRET (Moodle 4.5+ with "
+                              "local_oauth2) or EMBED_SHARED_SECRET (the plugin's sign-in link, Moodle 4.1+)")
         if not self.database_url.startswith(("sqlite", "postgresql")):
             raise ConfigError("DATABASE_URL must be a sqlite:// or postgresql:// URL")
+
+    @property
+    def oauth_enabled(self) -> bool:
+        return bool(self.oauth_client_id)
 
     def __repr__(self) -> str:  # never print secrets, even in a traceback
         return f"Settings(base_url={self.base_url!r}, database={self.database_url.split(':')[0]})"

@@ -371,3 +371,15 @@ class UsageDay(db.Model):
         UniqueConstraint("course_id", "day"),
         CheckConstraint("minutes_stored >= 0 AND minutes_delivered >= 0", name="minutes_nonneg"),
     )
+
+
+class LaunchNonce(db.Model):
+    """The nonce of every sign-in link from Moodle that was used (portal/services/launch.py): a link
+    signs in once. Kept until the link has expired, then purged."""
+
+    __tablename__ = "launch_nonces"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64), unique=True)
+    moodle_user_id: Mapped[int] = mapped_column(BigInteger)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

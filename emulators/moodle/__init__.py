@@ -20,6 +20,9 @@ DEFAULTS = {
     "oauth_secret": "stream-portal-dev-secret",
     "redirect_uris": ["http://127.0.0.1:8000/auth/callback"],
     "debug": False,
+    # The companion plugin's "Embed secret" setting (= the portal's EMBED_SHARED_SECRET): with it the
+    # assignment page shows the plugin's signed "Open in Stream Portal" link.
+    "embed_secret": "",
     "control": True,
 }
 

@@ -22,12 +22,14 @@ def main() -> None:
     p.add_argument("--oauth-client-id", default=env("MOODLE_EMU_OAUTH_CLIENT_ID", DEFAULTS["oauth_client_id"]))
     p.add_argument("--oauth-secret", default=env("MOODLE_EMU_OAUTH_SECRET", DEFAULTS["oauth_secret"]))
     p.add_argument("--redirect-uris", default=env("MOODLE_EMU_REDIRECT_URIS", ",".join(DEFAULTS["redirect_uris"])))
+    p.add_argument("--embed-secret", default=env("MOODLE_EMU_EMBED_SECRET", ""))
     p.add_argument("--debug-info", action="store_true", help="Add debuginfo to error envelopes")
     a = p.parse_args()
     site_url = a.site_url or f"http://{a.host}:{a.port}"
     app = create_app(a.dataset, siteurl=site_url, portal_url=a.portal_url, service_token=a.service_token,
                      oauth_client_id=a.oauth_client_id, oauth_secret=a.oauth_secret,
-                     redirect_uris=[u for u in a.redirect_uris.split(",") if u], debug=a.debug_info)
+                     redirect_uris=[u for u in a.redirect_uris.split(",") if u], debug=a.debug_info,
+                     embed_secret=a.embed_secret)
     print(f"Moodle emulator ({a.dataset}): {site_url}", flush=True)
     run_simple(a.host, a.port, app, threaded=True)
 

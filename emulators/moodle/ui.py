@@ -2,6 +2,11 @@
 the portal, and the grade and feedback a student sees, so a newcomer starts where a student starts."""
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
+import time
+from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, redirect, render_template_string, request, session
 
@@ -38,6 +43,8 @@ COURSE = """{% extends "moodle_base" %}{% block body %}<h1>{{ course.fullname }}
 
 ASSIGN = """{% extends "moodle_base" %}{% block body %}<p><a href="/course/view.php?id={{ course.id }}">{{ course.fullname }}</a></p>
 <h1>{{ a.name }}</h1><div class="intro">{{ intro|safe }}</div>
+{% if launch %}<div class="assignsubmission_streamportal_link"><a class="btn btn-primary" id="streamportal-launch"
+ href="{{ launch }}" target="_blank" rel="noopener noreferrer">{{ launch_label }}</a></div>{% endif %}
 <p>Due: {{ due }}</p>
 {% if grading %}<h2>Submissions</h2><table><tr><th>Student</th><th>Status</th><th>Grade</th><th>Video</th></tr>
 {% for row in grading %}<tr><td><a href="/mod/assign/view.php?id={{ a.cmid }}&action=grader&userid={{ row.user.id }}">{{ row.user.fullname }}</a></td>
@@ -135,8 +142,43 @@ def assignment():
     g = site().grades.get((a.id, user.id))
     status = {"submitted": "Submitted for grading", "draft": "Draft (not submitted)", "reopened": "Reopened",
               "new": "No attempt"}.get((sub or {}).get("status", "new"), "No attempt")
+    launch, label = _plugin_link(user, a, sub)
     return page(ASSIGN, title=a.name, a=a, course=course, intro=a.intro, due=due, grading=grading, status=status,
-                grade=_grade_text(g, a), feedback=(g or {}).get("feedback") or "")
+                grade=_grade_text(g, a), feedback=(g or {}).get("feedback") or "", launch=launch, launch_label=label)
+
+
+LAUNCH_LIFETIME = 600        # embed::LAUNCH_LIFETIME
+
+
+def launch_url(userid: int, cmid: int, now: int | None = None) -> str | None:
+    """What the plugin's embed::launch_url() renders (moodle/…/classes/embed.php): a sign-in link
+    for the Moodle user signed in here, HMAC-SHA256 over "launch|user|cmid|expires|nonce"."""
+    settings = current_app.config["MOODLE"]
+    portal, secret = settings["portal_url"].rstrip("/"), settings.get("embed_secret") or ""
+    if not portal or not secret:
+        return None
+    expires = (now or int(time.time())) + LAUNCH_LIFETIME
+    nonce = secrets.token_hex(16)
+    sig = hmac.new(secret.encode(), f"launch|{userid}|{cmid}|{expires}|{nonce}".encode(), hashlib.sha256).hexdigest()
+    return f"{portal}/auth/moodle?" + urlencode({"user": userid, "cmid": cmid, "expires": expires,
+                                                 "nonce": nonce, "sig": sig})
+
+
+def _plugin_link(user, a, sub) -> tuple[str | None, str]:
+    """The plugin's view_header(): the signed link for students and graders of an assignment with
+    the plugin enabled; the plain upload link for students when no secret is set."""
+    if not a.plugin_enabled("assignsubmission", "streamportal"):
+        return None, ""
+    grader = site().is_grader(user.id, a.course)
+    if not grader and not site().has_capability(user.id, "mod/assign:submit", a.course):
+        return None, ""
+    url = launch_url(user.id, a.cmid)
+    if url is None and not grader:
+        url = f"{current_app.config['MOODLE']['portal_url'].rstrip('/')}/a/{a.cmid}"
+    if grader:
+        return url, "Open in Stream Portal"
+    has_video = any(v["assignmentid"] == a.id and v["userid"] == user.id for v in site().videos.values())
+    return url, "Open your video in the Stream Portal" if has_video else "Upload your video in the Stream Portal"
 
 
 def install(app) -> None:

@@ -91,17 +91,27 @@ class assign_submission_streamportal extends assign_submission_plugin {
     public function view_header() {
         global $USER;
         $context = $this->assignment->get_context();
-        if (!has_capability('mod/assign:submit', $context) || has_capability('mod/assign:grade', $context)) {
+        $cmid = (int)$this->assignment->get_course_module()->id;
+        $grader = has_capability('mod/assign:grade', $context);
+        if (!$grader && !has_capability('mod/assign:submit', $context)) {
             return '';
         }
-        $url = embed::upload_url((int)$this->assignment->get_course_module()->id);
+        // The signed sign-in link, for the user signed in here (students and graders alike); without
+        // the shared secret, the plain link (the portal then signs in through OAuth2, Moodle 4.5+).
+        $url = embed::launch_url((int)$USER->id, $cmid);
+        if (!$url && !$grader) {
+            $url = embed::upload_url($cmid);
+        }
         if (!$url) {
             return '';
         }
-        $submission = $this->assignment->get_user_submission($USER->id, false);
-        $label = $submission && $this->get_video($submission) ? 'openinportal' : 'uploadinportal';
+        $label = 'openportal';
+        if (!$grader) {
+            $submission = $this->assignment->get_user_submission($USER->id, false);
+            $label = $submission && $this->get_video($submission) ? 'openinportal' : 'uploadinportal';
+        }
         return html_writer::div(html_writer::link($url, get_string($label, 'assignsubmission_streamportal'),
-            ['class' => 'btn btn-primary', 'target' => '_blank', 'rel' => 'noopener']),
+            ['class' => 'btn btn-primary', 'target' => '_blank', 'rel' => 'noopener noreferrer']),
             'assignsubmission_streamportal_link mb-3');
     }
 

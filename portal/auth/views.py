@@ -11,6 +11,7 @@ from requests import RequestException
 
 from ..audit import record
 from ..extensions import db
+from ..services import launch as launches
 from ..services import moodle_refusals, roster
 from ..services.moodle import MoodleError, MoodleRejected
 from . import bp
@@ -40,11 +41,14 @@ def safe_next(target: str | None) -> str | None:
 def signin():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")) or url_for("home.index"))
-    return render_template("auth/signin.html", next=safe_next(request.args.get("next")))
+    return render_template("auth/signin.html", next=safe_next(request.args.get("next")),
+                           oauth=current_app.config["SETTINGS"].oauth_enabled)
 
 
 @bp.get("/auth/login")
 def login():
+    if not current_app.config["SETTINGS"].oauth_enabled:
+        return render_template("auth/signin.html"), 404
     session["after_signin"] = safe_next(request.args.get("next"))
     # The registered redirect URI is built from the configured public URL, never the Host header.
     try:   # the first sign-in fetches Moodle's OpenID discovery document
@@ -72,27 +76,51 @@ def callback():
     except (RequestException, ValueError) as exc:
         log.warning("sign-in: Moodle unreachable: %s", type(exc).__name__)
         return render_template("auth/signin.html", next=session.get("after_signin"), error=NOT_ANSWERING), 503
+    return _sign_in(lambda: roster.sign_in(claims), session.pop("after_signin", None), via="oauth2")
+
+
+@bp.get("/auth/moodle")
+def moodle_launch():
+    """A sign-in link signed by the Moodle plugin ("Open in Stream Portal"): Moodle 4.1–4.4's way in."""
     try:
-        user = roster.sign_in(claims)
+        launch = launches.verify(current_app.config["SETTINGS"].embed_secret, request.args)
+    except launches.LaunchRefused as exc:
+        db.session.rollback()
+        log.info("sign-in link refused: %s", exc.message)
+        return render_template("auth/signin.html", error=exc.message), exc.status
+    target = url_for("uploads.assignment", cmid=launch.cmid) if launch.cmid else None
+    return _sign_in(lambda: roster.sign_in_moodle_user(launch.moodle_user_id), target, via="moodle link")
+
+
+def _sign_in(resolve, target: str | None, via: str):
+    """Resolve the user's roles from Moodle (resolve()), then sign them in; on failure nothing is
+    half-created and the page says whose problem it is."""
+    try:
+        user = resolve()
     except MoodleRejected as exc:
         # A wrong service token or a function the service may not call: set-up, not an outage.
         db.session.rollback()              # nothing half-created
         moodle_refusals.report(exc)
         db.session.commit()
-        return render_template("auth/signin.html", next=session.get("after_signin"), error=MISCONFIGURED), 503
+        return render_template("auth/signin.html", next=target, error=MISCONFIGURED), 503
     except MoodleError as exc:
         db.session.rollback()              # nothing half-created
         log.warning("sign-in: roster refresh failed: %s", exc)
-        return render_template("auth/signin.html", next=session.get("after_signin"),
+        return render_template("auth/signin.html", next=target,
                                error="Moodle is not answering right now, so your courses could not be "
                                      "loaded. Please try again in a few minutes."), 503
+    if user is None:
+        db.session.rollback()
+        return render_template("auth/signin.html", error="Moodle does not know this account any more."), 403
     if not user.active:
         abort(403, "Your account is suspended in Moodle.")
+    if current_user.is_authenticated and current_user.id != user.id:
+        logout_user()                      # a link from Moodle signs in whoever is signed in there
     session.permanent = True
     login_user(user)
-    record("signin", user, object_type="user", object_id=user.id)
+    record("signin", user, object_type="user", object_id=user.id, via=via)
     db.session.commit()
-    return redirect(session.pop("after_signin", None) or url_for("home.index"))
+    return redirect(target or url_for("home.index"))
 
 
 @bp.post("/auth/logout")

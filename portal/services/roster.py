@@ -321,3 +321,13 @@ def sign_in(claims: Mapping[str, Any]) -> User:
     roster.sync_user(user)
     user.last_login_at = utcnow()
     return user
+
+
+def sign_in_moodle_user(moodle_user_id: int) -> User | None:
+    """Sign-in from a verified launch (services/launch.py): the user's names from Moodle, roles as
+    at OAuth sign-in. None when Moodle does not know the user (deleted since the link was made)."""
+    info = moodle_client().get_user(moodle_user_id)
+    if info is None:
+        return None
+    return sign_in({"sub": str(moodle_user_id), "preferred_username": info.get("username", ""),
+                    "name": info.get("fullname", ""), "email": info.get("email", "")})

@@ -51,3 +51,24 @@ def test_readme_documents_every_setting():
 
     readme = (ROOT / "README.md").read_text()
     assert [var for var, *_ in SETTINGS if f"`{var}`" not in readme] == []
+
+
+def test_a_moodle_before_4_5_signs_in_through_the_plugins_link_only():
+    """local_oauth2 needs Moodle 4.5: without an OAuth client the shared secret is the way in."""
+    env = {k: v for k, v in BASE.items() if not k.startswith("MOODLE_OAUTH")}
+    with pytest.raises(ConfigError, match="no way to sign in"):
+        Settings.from_env(env)
+    s = Settings.from_env({**env, "EMBED_SHARED_SECRET": "e" * 64})
+    assert not s.oauth_enabled
+    with pytest.raises(ConfigError, match="go together"):
+        Settings.from_env({**env, "MOODLE_OAUTH_CLIENT_ID": "portal"})
+
+
+def test_without_oauth_the_signin_page_points_to_moodle(database_url):
+    from tests.support.portal import make_app
+
+    app = make_app(database_url, oauth_client_id="", oauth_client_secret="", embed_secret="e" * 64)
+    client = app.test_client()
+    page = client.get("/signin").text
+    assert "Open in Stream Portal" in page and "Sign in with Moodle" not in page
+    assert client.get("/auth/login").status_code == 404

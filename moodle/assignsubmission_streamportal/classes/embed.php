@@ -54,6 +54,50 @@ class embed {
         ]);
     }
 
+    /** Seconds a sign-in link stays valid after the page showing it was rendered. */
+    const LAUNCH_LIFETIME = 600;
+
+    /**
+     * The signature of a sign-in link ("launch"): the portal signs in Moodle user $userid with it,
+     * once (the nonce is single-use), before $expires.
+     *
+     * Canonical string: "launch|<userid>|<cmid>|<expires>|<nonce>", HMAC-SHA256 with the shared secret, hex.
+     *
+     * @param string $secret
+     * @param int $userid
+     * @param int $cmid
+     * @param int $expires
+     * @param string $nonce
+     * @return string
+     */
+    public static function launch_signature(string $secret, int $userid, int $cmid, int $expires, string $nonce): string {
+        return hash_hmac('sha256', "launch|{$userid}|{$cmid}|{$expires}|{$nonce}", $secret);
+    }
+
+    /**
+     * "Open in Stream Portal": a link that signs the Moodle user already signed in here into the
+     * portal and opens the assignment there. The way in for Moodle 4.1-4.4, where the OAuth2
+     * provider plugin does not install; null when the plugin is not configured.
+     *
+     * @param int $userid
+     * @param int $cmid
+     * @param int|null $now
+     * @return \moodle_url|null
+     */
+    public static function launch_url(int $userid, int $cmid, ?int $now = null): ?\moodle_url {
+        $portal = rtrim((string)get_config('assignsubmission_streamportal', 'portalurl'), '/');
+        $secret = (string)get_config('assignsubmission_streamportal', 'embedsecret');
+        if ($portal === '' || $secret === '') {
+            return null;
+        }
+        $expires = ($now ?? time()) + self::LAUNCH_LIFETIME;
+        $nonce = bin2hex(random_bytes(16));
+        return new \moodle_url($portal . '/auth/moodle', [
+            'user' => $userid, 'cmid' => $cmid, 'expires' => $expires, 'nonce' => $nonce,
+            'sig' => self::launch_signature($secret, $userid, $cmid, $expires, $nonce),
+        ]);
+    }
+
     /**
      * The student's link to upload in the portal.
      *

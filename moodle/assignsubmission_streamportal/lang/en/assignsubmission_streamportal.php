@@ -25,6 +25,7 @@ $string['maxminutes'] = 'Maximum video length (minutes)';
 $string['maxbytes'] = 'Maximum video size (bytes)';
 $string['uploadinportal'] = 'Upload your video in the Stream Portal';
 $string['openinportal'] = 'Open your video in the Stream Portal';
+$string['openportal'] = 'Open in Stream Portal';
 $string['uploadagain'] = 'Upload it again in the Stream Portal';
 $string['player'] = 'Submitted video';
 $string['notconfigured'] = 'The Stream Portal is not configured on this site.';
