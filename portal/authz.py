@@ -79,6 +79,13 @@ def reportable_companies(user: User) -> Select:
     return q.where(Company.id.in_(companies_managed_by(user)))
 
 
+def reported_assignment(user: User, cmid: int) -> Assignment | None:
+    """The assignment with this cmid when it belongs to a company `user` reports on."""
+    companies = reportable_companies(user).with_only_columns(Company.id)
+    return db.session.scalar(select(Assignment).join(Assignment.course)
+                             .where(Assignment.cmid == cmid, Course.company_id.in_(companies)))
+
+
 def visible_courses(user: User) -> Select:
     q = select(Course)
     if user.is_site_admin:

@@ -81,7 +81,6 @@ def worker_cmd(until_idle, interval, reconcile_every, roster_every, retention_ev
 
     from flask import current_app
 
-    from .models import User
     from .services import alerts, outbox, retention, stream_events
     from .services.reconcile import reconcile
     from .services.roster import Roster, moodle_client
@@ -90,6 +89,7 @@ def worker_cmd(until_idle, interval, reconcile_every, roster_every, retention_ev
     settings = current_app.config["SETTINGS"]
     moodle = moodle_client()
     worker_id = f"{os.uname().nodename}:{os.getpid()}"
+    _first_site_sync(moodle)
     if until_idle:
         click.echo(f"applied {stream_events.apply_all()} webhook events")
         click.echo(f"sent {outbox.drain(db.session, moodle, worker_id=worker_id, max_attempts=settings.outbox_max_attempts)}")
@@ -110,15 +110,32 @@ def worker_cmd(until_idle, interval, reconcile_every, roster_every, retention_ev
                 alerts.send_digest(settings.smtp_url, settings.alert_email, alerts.collect(), settings.base_url)
             if now - last_roster >= roster_every:
                 last_roster = now
-                roster = Roster(moodle)
-                for user in db.session.scalars(select(User)).all():
-                    roster.sync_user(user)
+                Roster(moodle).sync_all()
                 db.session.commit()
         except Exception:  # the worker must outlive one bad round; the error is logged
             db.session.rollback()
             current_app.logger.exception("worker round failed")
         db.session.remove()
         time.sleep(interval)
+
+
+def _first_site_sync(moodle) -> None:
+    """A site the portal never synced: link its companies, courses and people now, so a company's
+    report is not empty until someone signs in. Moodle away: the hourly round does it later."""
+    from flask import current_app
+
+    from .services.moodle import MoodleError
+    from .services.roster import Roster, last_site_sync
+
+    if last_site_sync() is not None:
+        return
+    try:
+        users = Roster(moodle).sync_site()
+        db.session.commit()
+        click.echo(f"first roster sync: {len(users)} user(s) from the site")
+    except MoodleError as exc:
+        db.session.rollback()
+        current_app.logger.warning("first roster sync failed (%s); the hourly sync will try again", exc)
 
 
 @click.group("retention")

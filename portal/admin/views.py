@@ -9,7 +9,8 @@ from .. import authz
 from ..extensions import db
 from ..audit import search_audit
 from ..models import OutboxMessage, utcnow
-from ..services import alerts, outbox, retention
+from ..services import alerts, outbox, retention, roster
+from ..services.moodle import MoodleError
 from ..web import render_region
 from . import bp
 
@@ -25,7 +26,22 @@ def _admins_only():
 @bp.get("/")
 def dashboard():
     return render_template("admin/dashboard.html", alerts=alerts.collect(),
-                           upcoming=retention.upcoming(utcnow()))
+                           upcoming=retention.upcoming(utcnow()), site_sync=roster.last_site_sync())
+
+
+@bp.post("/roster/sync")
+def roster_sync():
+    """On demand: link Moodle's companies, courses and people now (the worker does it hourly)."""
+    try:
+        users = roster.Roster(roster.moodle_client()).sync_site()
+        db.session.commit()
+    except MoodleError as exc:
+        db.session.rollback()
+        flash(f"Moodle is not answering or refused the sync, so nothing changed ({exc}). "
+              "The worker tries again every hour.", "error")
+    else:
+        flash(f"Roster synced from Moodle: {len(users)} people in the companies' courses.", "success")
+    return redirect(url_for("admin.dashboard"))
 
 
 @bp.get("/alerts/<kind>")
@@ -34,7 +50,7 @@ def alert_rows(kind: str):
         abort(404)
     return render_region("alert-rows", "admin/dashboard.html", "admin/_alert_rows.html",
                          alerts=alerts.collect(), upcoming=retention.upcoming(utcnow()),
-                         kind=kind, rows=alerts.rows(kind))
+                         kind=kind, rows=alerts.rows(kind), site_sync=roster.last_site_sync())
 
 
 @bp.post("/outbox/<int:message_id>/retry")

@@ -12,7 +12,7 @@ from typing import Optional
 from flask import current_app
 
 from ..models import Assignment, Company, Course, User
-from ..services import costs, reports, usage
+from ..services import costs, reports, roster, usage
 from ..services.reports import Period
 from . import charts
 
@@ -166,7 +166,7 @@ def charts_region(user: User, company: Company, period: Period, now: datetime) -
 def index_page(user: User, period: Period, now: datetime) -> dict:
     rows = reports.companies_progress(user, period, now)
     budgets = {b.company_id: b for b in usage.budget_status(now, [r.id for r in rows], prices())}
-    return dict(rows=rows, budgets=budgets, period=period)
+    return dict(rows=rows, budgets=budgets, period=period, site_sync=roster.last_site_sync())
 
 
 # --- the forecast --------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from flask import current_app
 from sqlalchemy import delete, exists, select, update
 
 from ..extensions import db
-from ..models import (Assignment, Company, CompanyMember, Course, CourseRole, Enrolment, MemberRole,
+from ..models import (Assignment, AuditEntry, Company, CompanyMember, Course, CourseRole, Enrolment, MemberRole,
                       Submission, User, utcnow)
 from . import moodle_refusals
 from .moodle import MoodleClient, MoodleInvalidToken, MoodleRejected, MoodleUnknownFunction
@@ -29,6 +29,7 @@ GRADE_CAP = "mod/assign:grade"
 SUBMIT_CAP = "mod/assign:submit"
 USERFIELDS = "id,username,fullname,email,roles"
 IOMAD_MANAGER_TYPES = {1, 2}      # company manager, department manager (4 = reporter: no access)
+SITE_SYNC = "roster.site_sync"    # audit action of each whole-site sync
 
 
 def moodle_client() -> MoodleClient:
@@ -144,9 +145,18 @@ class Roster:
 
     def sync_site(self) -> list[User]:
         """Every active company, its courses and their people: what reports need to know who has
-        not submitted yet, and what `make run` seeds. Returns the users it synced."""
-        answer = self.moodle.call("block_iomad_company_admin_get_companies",
-                                  criteria=[{"key": "suspended", "value": "0"}])
+        not submitted yet, and what `make run` seeds. Returns the users it synced; the time is
+        recorded (last_site_sync)."""
+        try:
+            answer = self.moodle.call("block_iomad_company_admin_get_companies",
+                                      criteria=[{"key": "suspended", "value": "0"}])
+        except MoodleUnknownFunction:          # plain Moodle: no companies to link
+            answer = {"companies": []}
+        except MoodleRejected as exc:
+            if not isinstance(exc, MoodleInvalidToken):
+                moodle_refusals.report(exc)
+                db.session.commit()
+            raise
         people: dict[int, Mapping[str, Any]] = {}
         for c in answer.get("companies", []):
             company = self.upsert_company({"companyid": c["id"], "name": c["name"],
@@ -162,7 +172,19 @@ class Roster:
         db.session.flush()
         for user in users:
             self.sync_user(user)
+        from ..audit import record
+        record(SITE_SYNC, None, object_type="site", users=len(users),
+               companies=len(answer.get("companies", [])))
         return users
+
+    def sync_all(self) -> int:
+        """The scheduled sync: the whole site (companies, their courses and people), then every
+        other user the portal knows (site admins, people outside companies). Returns the count."""
+        synced = {u.id for u in self.sync_site()}
+        others = db.session.scalars(select(User).where(User.id.not_in(synced) if synced else True)).all()
+        for user in others:
+            self.sync_user(user)
+        return len(synced) + len(others)
 
     def sync_user(self, user: User) -> User:
         """Replace the user's companies, courses and roles with Moodle's current answer; a change is
@@ -331,3 +353,16 @@ def sign_in_moodle_user(moodle_user_id: int) -> User | None:
         return None
     return sign_in({"sub": str(moodle_user_id), "preferred_username": info.get("username", ""),
                     "name": info.get("fullname", ""), "email": info.get("email", "")})
+
+
+@dataclass(frozen=True)
+class SiteSync:
+    at: datetime
+    users: int
+
+
+def last_site_sync() -> SiteSync | None:
+    """When the whole site's roster was last synced (None: never), for the pages and the worker."""
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == SITE_SYNC)
+                              .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(1))
+    return SiteSync(entry.at, int((entry.details or {}).get("users", 0))) if entry else None

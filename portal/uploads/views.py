@@ -40,6 +40,11 @@ def assignment(cmid: int):
     graded = db.session.scalar(authz.graded_assignments(current_user).where(Assignment.cmid == cmid))
     if graded is not None and "grading.queue" in current_app.view_functions:
         return redirect(url_for("grading.queue", assignment=graded.id))
+    if db.session.scalar(authz.submittable_assignments(current_user).where(Assignment.cmid == cmid)) is None:
+        reported = authz.reported_assignment(current_user, cmid)
+        if reported is not None:     # a company manager coming from Moodle: the assignment's report
+            return redirect(url_for("reports.assignment", company_id=reported.course.company_id,
+                                    assignment_id=reported.id))
     a = assignment_or_404(cmid)
     attempts = submissions.attempts(current_user, a)
     settings = current_app.config["SETTINGS"]

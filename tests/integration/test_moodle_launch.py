@@ -99,3 +99,10 @@ def test_the_signature_compare_and_the_nonce_check_are_the_services(app, db):
         with pytest.raises(launches.LaunchRefused) as err:
             launches.verify(EMBED_SECRET, query)
         assert err.value.status == 403
+
+
+def test_a_manager_from_the_assignment_page_lands_on_its_report(live_portal, moodle_emulator, db):
+    s = requests.Session()
+    r = s.get(launch_link(moodle_emulator, "manager1"))
+    assert r.status_code == 200 and "/reports/companies/" in r.url and "/assignments/" in r.url
+    assert "River walk video" in r.text
