@@ -41,8 +41,7 @@ def safe_next(target: str | None) -> str | None:
 def signin():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")) or url_for("home.index"))
-    return render_template("auth/signin.html", next=safe_next(request.args.get("next")),
-                           oauth=current_app.config["SETTINGS"].oauth_enabled)
+    return render_template("auth/signin.html", next=safe_next(request.args.get("next")))
 
 
 @bp.get("/auth/login")

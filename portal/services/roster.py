@@ -21,6 +21,7 @@ from ..extensions import db
 from ..models import (Assignment, AuditEntry, Company, CompanyMember, Course, CourseRole, Enrolment, MemberRole,
                       Submission, User, utcnow)
 from . import moodle_refusals
+from .insert_once import insert_once
 from .moodle import MoodleClient, MoodleInvalidToken, MoodleRejected, MoodleUnknownFunction
 
 log = logging.getLogger(__name__)
@@ -93,33 +94,35 @@ class Roster:
                                "managertype": 0} for c in companies]}
 
     # --- store ------------------------------------------------------------------------------
+    @staticmethod
+    def _by_moodle_id(model, moodle_id: int, **first: Any):
+        """The row for a Moodle id, inserted with `first` when missing. INSERT … ON CONFLICT DO
+        NOTHING: two syncs at once (a worker starting, a sign-in, the demo seed) never collide."""
+        q = select(model).where(model.moodle_id == moodle_id)
+        row = db.session.scalar(q)
+        if row is None:
+            insert_once(db.session, model, "moodle_id", {"moodle_id": moodle_id, **first})
+            row = db.session.scalar(q)
+        return row
+
     def upsert_user(self, moodle_id: int, *, username: str = "", fullname: str = "",
                     email: str = "") -> User:
-        user = db.session.scalar(select(User).where(User.moodle_id == moodle_id))
-        if user is None:
-            user = User(moodle_id=moodle_id, username=username or str(moodle_id),
-                        fullname=fullname or username or f"Moodle user {moodle_id}", email=email)
-            db.session.add(user)
-        else:
-            user.username = username or user.username
-            user.fullname = fullname or user.fullname
-            user.email = email or user.email
+        user = self._by_moodle_id(User, moodle_id, username=username or str(moodle_id),
+                                  fullname=fullname or username or f"Moodle user {moodle_id}", email=email)
+        user.username = username or user.username
+        user.fullname = fullname or user.fullname
+        user.email = email or user.email
         return user
 
     def upsert_company(self, c: Mapping[str, Any]) -> Company:
-        company = db.session.scalar(select(Company).where(Company.moodle_id == c["companyid"]))
-        if company is None:
-            company = Company(moodle_id=c["companyid"], name=c.get("name") or "", shortname="")
-            db.session.add(company)
+        company = self._by_moodle_id(Company, c["companyid"], name=c.get("name") or "", shortname="")
         company.name = c.get("name") or company.name
         company.shortname = c.get("shortname") or company.shortname
         return company
 
     def upsert_course(self, c: Mapping[str, Any], company: Company | None = None) -> Course:
-        course = db.session.scalar(select(Course).where(Course.moodle_id == c["id"]))
-        if course is None:
-            course = Course(moodle_id=c["id"], shortname=c.get("shortname", ""), fullname=c.get("fullname", ""))
-            db.session.add(course)
+        course = self._by_moodle_id(Course, c["id"], shortname=c.get("shortname", ""),
+                                    fullname=c.get("fullname", ""))
         course.shortname = c.get("shortname") or course.shortname
         course.fullname = c.get("fullname") or course.fullname
         if company is not None:
