@@ -4,7 +4,9 @@ pages say when the roster was last synced (issue 16.9)."""
 from __future__ import annotations
 
 import re
+import threading
 
+import pytest
 import requests
 
 from portal.models import AuditEntry, Company, Course, Enrolment, User
@@ -64,3 +66,34 @@ def test_moodle_down_during_an_on_demand_sync_says_so(live_portal, moodle_emulat
     r = s.post(f"{live_portal.url}/admin/roster/sync", data={"csrf_token": csrf})
     assert r.status_code == 200 and "Moodle is not answering" in r.text
     assert db.session.query(AuditEntry).filter_by(action="roster.site_sync").count() == 0
+
+
+def test_two_site_syncs_at_once_do_not_collide(live_portal, moodle_emulator, db, request):
+    """The worker's first sync and the demo seed (or an admin's "Sync roster now") can run together."""
+    if request.config.getoption("--db") != "postgres":
+        pytest.skip("SQLite runs one writer at a time")
+    from portal.services.roster import Roster, moodle_client
+
+    barrier, errors = threading.Barrier(2), []
+
+    def sync():
+        with live_portal.app.app_context():
+            from portal.extensions import db as _db
+            roster = Roster(moodle_client())
+            barrier.wait()
+            try:
+                roster.sync_site()
+                _db.session.commit()
+            except Exception as exc:     # an IntegrityError here is the bug
+                errors.append(exc)
+                _db.session.rollback()
+            finally:
+                _db.session.remove()
+
+    threads = [threading.Thread(target=sync) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert db.session.query(Company).count() == 2
