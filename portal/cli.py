@@ -124,7 +124,8 @@ def _first_site_sync(moodle) -> None:
     report is not empty until someone signs in. Moodle away: the hourly round does it later."""
     from flask import current_app
 
-    from .services.moodle import MoodleError
+    from .services import moodle_refusals
+    from .services.moodle import MoodleError, MoodleRejected
     from .services.roster import Roster, last_site_sync
 
     if last_site_sync() is not None:
@@ -133,6 +134,10 @@ def _first_site_sync(moodle) -> None:
         users = Roster(moodle).sync_site()
         db.session.commit()
         click.echo(f"first roster sync: {len(users)} user(s) from the site")
+    except MoodleRejected as exc:
+        db.session.rollback()
+        moodle_refusals.report(exc)
+        db.session.commit()
     except MoodleError as exc:
         db.session.rollback()
         current_app.logger.warning("first roster sync failed (%s); the hourly sync will try again", exc)

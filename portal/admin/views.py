@@ -10,7 +10,8 @@ from ..extensions import db
 from ..audit import search_audit
 from ..models import OutboxMessage, utcnow
 from ..services import alerts, outbox, retention, roster
-from ..services.moodle import MoodleError
+from ..services import moodle_refusals
+from ..services.moodle import MoodleError, MoodleRejected
 from ..web import render_region
 from . import bp
 
@@ -35,10 +36,14 @@ def roster_sync():
     try:
         users = roster.Roster(roster.moodle_client()).sync_site()
         db.session.commit()
+    except MoodleRejected as exc:
+        db.session.rollback()
+        fix = moodle_refusals.report(exc, current_user)
+        db.session.commit()
+        flash(f"Moodle refused the sync, so nothing changed. {fix}", "error")
     except MoodleError as exc:
         db.session.rollback()
-        flash(f"Moodle is not answering or refused the sync, so nothing changed ({exc}). "
-              "The worker tries again every hour.", "error")
+        flash(f"Moodle is not answering, so nothing changed ({exc}). The worker tries again every hour.", "error")
     else:
         flash(f"Roster synced from Moodle: {len(users)} people in the companies' courses.", "success")
     return redirect(url_for("admin.dashboard"))

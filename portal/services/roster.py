@@ -155,11 +155,6 @@ class Roster:
                                       criteria=[{"key": "suspended", "value": "0"}])
         except MoodleUnknownFunction:          # plain Moodle: no companies to link
             answer = {"companies": []}
-        except MoodleRejected as exc:
-            if not isinstance(exc, MoodleInvalidToken):
-                moodle_refusals.report(exc)
-                db.session.commit()
-            raise
         people: dict[int, Mapping[str, Any]] = {}
         for c in answer.get("companies", []):
             company = self.upsert_company({"companyid": c["id"], "name": c["name"],
@@ -183,7 +178,14 @@ class Roster:
     def sync_all(self) -> int:
         """The scheduled sync: the whole site (companies, their courses and people), then every
         other user the portal knows (site admins, people outside companies). Returns the count."""
-        synced = {u.id for u in self.sync_site()}
+        try:
+            with db.session.begin_nested():
+                synced = {u.id for u in self.sync_site()}
+        except MoodleInvalidToken:
+            raise
+        except MoodleRejected as exc:          # e.g. an IOMAD capability missing: users still sync
+            moodle_refusals.report(exc)
+            synced = set()
         others = db.session.scalars(select(User).where(User.id.not_in(synced) if synced else True)).all()
         for user in others:
             self.sync_user(user)

@@ -97,3 +97,21 @@ def test_two_site_syncs_at_once_do_not_collide(live_portal, moodle_emulator, db,
         t.join()
     assert errors == []
     assert db.session.query(Company).count() == 2
+
+
+def test_a_refused_site_sync_is_an_alert_and_known_users_still_sync(live_portal, moodle_emulator, db, make):
+    from portal.services import alerts
+    from portal.services.roster import Roster, moodle_client
+
+    s = admin_session(live_portal, make, db)
+    moodle_emulator.app.site.role_caps["streamportal"].discard("block/iomad_company_admin:company_add")
+    page = s.get(f"{live_portal.url}/admin/").text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    r = s.post(f"{live_portal.url}/admin/roster/sync", data={"csrf_token": csrf})
+    assert "Moodle refused the sync" in r.text and "block/iomad_company_admin:company_add" in r.text
+    with live_portal.app.app_context():
+        from portal.extensions import db as _db
+        assert Roster(moodle_client()).sync_all() == 1          # the admin, synced on their own
+        _db.session.commit()
+        [alert] = [a for a in alerts.collect() if a.kind == "moodle_refused"]
+    assert alert.count >= 1 and "company_add" in alert.hint
