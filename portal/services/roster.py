@@ -18,8 +18,8 @@ from flask import current_app
 from sqlalchemy import delete, exists, select, update
 
 from ..extensions import db
-from ..models import (Assignment, AuditEntry, Company, CompanyMember, Course, CourseRole, Enrolment, MemberRole,
-                      Submission, User, utcnow)
+from ..models import (Assignment, AuditEntry, Company, CompanyMember, Course, CourseRole, Enrolment,
+                      MemberRole, Submission, User, utcnow)
 from . import moodle_refusals
 from .insert_once import insert_once
 from .moodle import MoodleClient, MoodleInvalidToken, MoodleRejected, MoodleUnknownFunction
