@@ -83,7 +83,7 @@ def worker_cmd(until_idle, interval, reconcile_every, roster_every, retention_ev
 
     from .services import alerts, outbox, retention, stream_events
     from .services.reconcile import reconcile
-    from .services.roster import Roster, moodle_client
+    from .services.roster import moodle_client
     from .services.stream import client_from_settings
 
     settings = current_app.config["SETTINGS"]
@@ -110,13 +110,28 @@ def worker_cmd(until_idle, interval, reconcile_every, roster_every, retention_ev
                 alerts.send_digest(settings.smtp_url, settings.alert_email, alerts.collect(), settings.base_url)
             if now - last_roster >= roster_every:
                 last_roster = now
-                Roster(moodle).sync_all()
-                db.session.commit()
+                _roster_round(moodle)
         except Exception:  # the worker must outlive one bad round; the error is logged
             db.session.rollback()
             current_app.logger.exception("worker round failed")
         db.session.remove()
         time.sleep(interval)
+
+
+def _roster_round(moodle) -> None:
+    """The hourly roster sync. Moodle refusing the service account (a wrong token) is an alert
+    for the admin, not only a line in the worker's log."""
+    from .services import moodle_refusals
+    from .services.moodle import MoodleRejected
+    from .services.roster import Roster
+
+    try:
+        Roster(moodle).sync_all()
+        db.session.commit()
+    except MoodleRejected as exc:
+        db.session.rollback()
+        moodle_refusals.report(exc)
+        db.session.commit()
 
 
 def _first_site_sync(moodle) -> None:

@@ -115,3 +115,14 @@ def test_a_refused_site_sync_is_an_alert_and_known_users_still_sync(live_portal,
         _db.session.commit()
         [alert] = [a for a in alerts.collect() if a.kind == "moodle_refused"]
     assert alert.count >= 1 and "company_add" in alert.hint
+
+
+def test_a_wrong_token_at_worker_start_is_an_alert_naming_the_setting(live_portal, moodle_emulator, db):
+    from portal.services import alerts
+
+    moodle_emulator.app.site.tokens.clear()
+    cli(live_portal, "worker", "--until-idle")
+    with live_portal.app.app_context():
+        [alert] = [a for a in alerts.collect() if a.kind == "moodle_refused"]
+    assert alert.count == 1 and "MOODLE_SERVICE_TOKEN" in alert.hint
+    assert db.session.query(AuditEntry).filter_by(action="roster.site_sync").count() == 0
