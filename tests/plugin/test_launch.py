@@ -44,3 +44,24 @@ def test_readme_documents_the_sign_in_link():
     assert '"launch|<userid>|<cmid>|<expires>|<nonce>"' in readme
     for name in ("user", "cmid", "expires", "nonce", "sig"):
         assert f"{name}=" in readme
+
+
+def php_launch_url(portal, secret, userid, cmid, now) -> str:
+    return subprocess.run(["php", str(STUBS / "launch_url.php"), str(PLUGIN), portal, secret, str(userid), str(cmid),
+                           str(now)], capture_output=True, text=True, check=True).stdout
+
+
+def test_the_url_the_plugin_builds_is_one_the_portal_verifies():
+    import time
+    from urllib.parse import parse_qsl, urlsplit
+
+    now = int(time.time())
+    url = php_launch_url("https://portal.example.org/", "s3cret", 13, 101, now)
+    parts = urlsplit(url)
+    assert f"{parts.scheme}://{parts.netloc}{parts.path}" == "https://portal.example.org/auth/moodle"
+    args = dict(parse_qsl(parts.query))
+    assert set(args) == {"user", "cmid", "expires", "nonce", "sig"} and int(args["expires"]) == now + 600
+    assert args["nonce"] != dict(parse_qsl(urlsplit(php_launch_url("https://portal.example.org", "s3cret", 13, 101,
+                                                                   now)).query))["nonce"]     # fresh every time
+    assert args["sig"] == launch.signature("s3cret", 13, 101, now + 600, args["nonce"])
+    assert php_launch_url("https://portal.example.org", "", 13, 101, now) == ""            # not configured
