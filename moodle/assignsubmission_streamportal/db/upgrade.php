@@ -30,5 +30,12 @@ function xmldb_assignsubmission_streamportal_upgrade($oldversion) {
         }
         upgrade_plugin_savepoint(true, 2026112500, 'assignsubmission', 'streamportal');
     }
+    if ($oldversion < 2026120300) {
+        // Videos recorded as ready before record_video set a ready time kept readyat = 0; the time
+        // of their last change is the closest Moodle knows.
+        $DB->execute("UPDATE {assignsubmission_streamportal} SET readyat = timemodified
+                       WHERE status = ? AND readyat = 0", ['ready']);
+        upgrade_plugin_savepoint(true, 2026120300, 'assignsubmission', 'streamportal');
+    }
     return true;
 }
