@@ -146,3 +146,19 @@ def test_suspended_enrolments_do_not_count_in_the_portal(live_portal, moodle_emu
     assert result.exit_code == 0, result.output
     assert db.session.query(User).filter_by(username="student4").count() == 0
     assert db.session.query(User).filter_by(username="student3").count() == 1
+
+
+def test_the_admin_reads_which_call_was_refused_and_the_fix(live_portal, moodle_emulator, db, make):
+    import requests
+
+    s, callback = start(live_portal, moodle_emulator, "manager1")
+    moodle_emulator.app.site.role_caps["streamportal"].discard(READ_CONTEXT)
+    s.get(callback)
+    admin = make.user(username="admin", is_site_admin=True)
+    admin.moodle_id = 2
+    db.session.commit()
+    a = requests.Session()
+    live_portal.login(a, admin)
+    page = a.get(f"{live_portal.url}/admin/alerts/moodle_refused").text
+    assert "assignsubmission_streamportal_get_user_context" in page and "nopermissions" in page
+    assert f"capability {READ_CONTEXT} at system level" in page
