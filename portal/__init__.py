@@ -60,6 +60,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     init_oidc(app)
     errors.init_errors(app)
     sqlite_pragmas.init(app)
+    from .services import stream_budget
+    stream_budget.init_app(app)
 
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp

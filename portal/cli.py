@@ -74,14 +74,16 @@ def reconcile_cmd(orphans):
 @click.option("--roster-every", default=3600, show_default=True, help="Seconds between roster syncs.")
 @click.option("--retention-every", default=3600, show_default=True,
               help="Seconds between retention runs (and alert e-mails).")
-def worker_cmd(until_idle, interval, reconcile_every, roster_every, retention_every):
+@click.option("--usage-every", type=int, default=None,
+              help="Seconds between usage collections (default: USAGE_COLLECT_EVERY).")
+def worker_cmd(until_idle, interval, reconcile_every, roster_every, retention_every, usage_every):
     """Send the outbox to Moodle; reconcile with Stream and refresh roles from Moodle periodically."""
     import os
     import time
 
     from flask import current_app
 
-    from .services import alerts, outbox, retention, stream_events
+    from .services import alerts, outbox, retention, stream_budget, stream_events, usage_collection
     from .services.reconcile import reconcile
     from .services.roster import moodle_client
     from .services.stream import client_from_settings
@@ -94,7 +96,8 @@ def worker_cmd(until_idle, interval, reconcile_every, roster_every, retention_ev
         click.echo(f"applied {stream_events.apply_all()} webhook events")
         click.echo(f"sent {outbox.drain(db.session, moodle, worker_id=worker_id, max_attempts=settings.outbox_max_attempts)}")
         return
-    last_reconcile = last_roster = last_retention = 0.0
+    usage_every = usage_every or settings.usage_collect_every
+    last_reconcile = last_roster = last_retention = last_usage = 0.0
     click.echo(f"worker {worker_id} started")
     while True:
         try:
@@ -108,6 +111,9 @@ def worker_cmd(until_idle, interval, reconcile_every, roster_every, retention_ev
                 last_retention = now
                 retention.run(client_from_settings(settings))
                 alerts.send_digest(settings.smtp_url, settings.alert_email, alerts.collect(), settings.base_url)
+            if now - last_usage >= usage_every:   # stored and delivered minutes: costs fill themselves
+                last_usage = now
+                usage_collection.collect_due(client_from_settings(settings))
             if now - last_roster >= roster_every:
                 last_roster = now
                 _roster_round(moodle)
@@ -115,6 +121,7 @@ def worker_cmd(until_idle, interval, reconcile_every, roster_every, retention_ev
             db.session.rollback()
             current_app.logger.exception("worker round failed")
         db.session.remove()
+        stream_budget.flush()                # this round's Stream API calls, for the shared count
         time.sleep(interval)
 
 

@@ -68,13 +68,20 @@ SETTINGS: list[tuple[str, str, Any, Any, str]] = [
     ("STREAM_API_BASE", "stream_api_base", _url, "https://api.cloudflare.com/client/v4",
      "Cloudflare API base URL."),
     ("STREAM_ACCOUNT_ID", "stream_account_id", str, REQUIRED, "Cloudflare account id."),
-    ("STREAM_API_TOKEN", "stream_api_token", str, REQUIRED, "API token with Stream edit rights."),
+    ("STREAM_API_TOKEN", "stream_api_token", str, REQUIRED,
+     "API token with Stream Edit and Account Analytics Read (delivered minutes) rights."),
     ("STREAM_CUSTOMER_DOMAIN", "stream_customer_domain", _url, REQUIRED,
      "Player host, e.g. https://customer-<code>.cloudflarestream.com."),
     ("STREAM_SIGNING_KEY_ID", "stream_key_id", str, "", "Signing key id (flask stream create-key)."),
     ("STREAM_SIGNING_KEY_PEM", "stream_key_pem", str, "", "Signing key, PEM (flask stream create-key)."),
     ("STREAM_WEBHOOK_SECRET", "stream_webhook_secret", str, "",
      "Webhook secret returned by flask stream register-webhook."),
+    ("STREAM_POLL_INTERVAL", "stream_poll_interval", _int, "60",
+     "Seconds between two questions to Stream about one video on behalf of status polls (all users)."),
+    ("STREAM_API_BUDGET_PER_MINUTE", "stream_api_budget", _int, "240",
+     "Cloudflare API requests per minute the portal may use (Cloudflare allows 1,200 per 5 minutes)."),
+    ("USAGE_COLLECT_EVERY", "usage_collect_every", _int, "600",
+     "Seconds between the worker's usage collections (stored and delivered minutes)."),
     ("PLAYBACK_TOKEN_TTL", "playback_token_ttl", _int, "3600", "Seconds a playback token lives (max 86400)."),
     ("UPLOAD_CHUNK_BYTES", "upload_chunk_bytes", _int, str(50 * 1024 * 1024), "tus chunk size in the browser."),
     ("UPLOAD_MAX_BYTES", "upload_max_bytes", _int, str(5 * 1024**3), "Default size limit of an assignment."),
@@ -108,6 +115,9 @@ class Settings:
     stream_key_id: str
     stream_key_pem: str
     stream_webhook_secret: str
+    stream_poll_interval: int
+    stream_api_budget: int
+    usage_collect_every: int
     playback_token_ttl: int
     upload_chunk_bytes: int
     upload_max_bytes: int
@@ -163,6 +173,11 @@ class Settings:
             raise ConfigError("UPLOAD_CHUNK_BYTES must be a multiple of 262144 between 5 MiB and 200 MiB")
         if self.retention_days < 1:
             raise ConfigError("RETENTION_DAYS must be at least 1")
+        if self.stream_poll_interval < 1 or self.usage_collect_every < 1:
+            raise ConfigError("STREAM_POLL_INTERVAL and USAGE_COLLECT_EVERY must be at least 1 second")
+        if not 1 <= self.stream_api_budget <= 240:
+            raise ConfigError("STREAM_API_BUDGET_PER_MINUTE must be between 1 and 240 "
+                              "(Cloudflare allows 1,200 requests per 5 minutes)")
         if bool(self.stream_key_id) != bool(self.stream_key_pem):
             raise ConfigError("STREAM_SIGNING_KEY_ID and STREAM_SIGNING_KEY_PEM go together")
         if self.stream_key_pem and "PRIVATE KEY" not in self.stream_key_pem:

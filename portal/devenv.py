@@ -32,6 +32,7 @@ def dev_env() -> dict[str, str]:
         "EMBED_SHARED_SECRET": secrets.token_hex(32),
         "SMTP_URL": f"smtp://127.0.0.1:{SMTP_PORT}",     # the debugging server in the Procfile prints mail
         "ALERT_EMAIL": "operations@example.org",
+        "USAGE_COLLECT_EVERY": "60",       # the demo's cost page fills within a minute of a view
         "PORTAL_PORT": str(PORTAL_PORT),
         "STREAM_PORT": str(STREAM_PORT),
         "MOODLE_PORT": str(MOODLE_PORT),

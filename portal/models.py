@@ -383,3 +383,44 @@ class LaunchNonce(db.Model):
     moodle_user_id: Mapped[int] = mapped_column(BigInteger)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class UsageCollectedDay(db.Model):
+    """When a day's usage was last filled, and whether its delivered minutes came from Stream's
+    analytics: the worker fills every day not yet final again (back-fill), and only those."""
+
+    __tablename__ = "usage_collected_days"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    collected_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, nullable=True)
+
+
+class UsageRun(db.Model):
+    """One usage collection: when, which days, where delivered minutes came from (None: not read,
+    `problem` says why). The cost pages show the last one."""
+
+    __tablename__ = "usage_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    finished_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+    delivered_source: Mapped[Optional[str]] = mapped_column(String(80), nullable=True)
+    problem: Mapped[Optional[str]] = mapped_column(String(500), nullable=True)
+
+
+class StreamApiMinute(db.Model):
+    """Requests the portal sent to Cloudflare's API per UTC minute, from every process, against
+    the limit of 1,200 per 5 minutes per token."""
+
+    __tablename__ = "stream_api_calls"
+    minute: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    calls: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StreamPoll(db.Model):
+    """When Stream was last asked about a video on behalf of a page poll, shared by every user
+    and process: at most one question per video per interval."""
+
+    __tablename__ = "stream_polls"
+    stream_uid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -36,8 +36,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["stream_store"] = store
     app.extensions["stream_processor"] = Processor(store, settings)
 
-    from . import api, player, tus
+    from . import analytics, api, hls, player, tus
     app.register_blueprint(api.bp)
+    app.register_blueprint(analytics.bp)
+    app.register_blueprint(hls.bp)
     app.register_blueprint(tus.bp)
     app.register_blueprint(player.bp)
     if settings["control"]:

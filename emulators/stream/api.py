@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import secrets
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -11,13 +12,17 @@ from flask import Blueprint, current_app, request
 from . import tokens
 from .envelope import fail, ok
 from .processing import status
-from .store import Store, now_iso, parse_iso
+from .store import Store, now_iso, parse_iso, public
 
 bp = Blueprint("stream_api", __name__, url_prefix="/client/v4/accounts/<account_id>/stream")
 
 MAX_LENGTH = 30 * 1024**3
 DEFAULT_UPLOAD_WINDOW = timedelta(hours=6)
 BASIC_UPLOAD_CAP = 200 * 1024**2
+# openapi-stream.json, stream_maxDurationSeconds: "minimum": 1, "maximum": 21600.
+MAX_DURATION = 21600
+# openapi-stream.json, stream_scheduledDeletion: "must be at least 30 days from upload time".
+MIN_DELETION_DELAY = timedelta(days=30)
 
 
 def store() -> Store:
@@ -61,6 +66,38 @@ def new_video(uid: str, *, creator: str | None, meta: dict[str, Any], max_durati
     }
 
 
+def json_object() -> tuple[dict[str, Any] | None, Any]:
+    """The JSON body as an object ({} when empty), or the 400 Stream answers for anything else
+    (a number, a list, broken JSON): never a 500."""
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        return {}, None
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return None, fail("bad_request", "The request body is not valid JSON")
+    if not isinstance(body, dict):
+        return None, fail("bad_request", "The request body must be a JSON object")
+    return body, None
+
+
+def max_duration_problem(value: Any) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_DURATION:
+        return f"maxDurationSeconds must be a whole number from 1 to {MAX_DURATION}"
+    return None
+
+
+def deletion_problem(value: Any, since: datetime) -> str | None:
+    """A scheduledDeletion Stream refuses: not a date-time, or less than 30 days after `since`
+    (the upload time; now for a video not uploaded yet)."""
+    when = parse_iso(value) if isinstance(value, str) else None
+    if when is None or when.tzinfo is None:
+        return "scheduledDeletion must be an RFC 3339 date-time"
+    if when < since + MIN_DELETION_DELAY:
+        return "scheduledDeletion must be at least 30 days from upload time"
+    return None
+
+
 def parse_tus_metadata(header: str) -> dict[str, str]:
     out = {}
     for pair in filter(None, (p.strip() for p in header.split(","))):
@@ -71,8 +108,10 @@ def parse_tus_metadata(header: str) -> dict[str, str]:
 
 @bp.post("")
 def create():
-    if request.args.get("direct_user") != "true" or "Tus-Resumable" not in request.headers:
-        return fail("bad_request", "Use tus (Tus-Resumable header) with direct_user=true, or /stream/direct_upload")
+    # tus creation: with direct_user=true for an end user's browser, without it from a server;
+    # both are valid (openapi-stream.json, POST /accounts/{account_id}/stream).
+    if "Tus-Resumable" not in request.headers:
+        return fail("bad_request", "Use tus (Tus-Resumable header), or /stream/direct_upload")
     if request.headers.get("Tus-Resumable") != "1.0.0":
         return fail("tus_version")
     length = request.headers.get("Upload-Length", "")
@@ -85,8 +124,12 @@ def create():
     now = datetime.now(timezone.utc)
     expiry = parse_iso(meta.get("expiry")) or now + DEFAULT_UPLOAD_WINDOW
     duration = meta.get("maxdurationseconds")
-    if duration is not None and (not duration.isdigit() or not 1 <= int(duration) <= 36000):
-        return fail("bad_request", "maxDurationSeconds must be between 1 and 36000")
+    if duration is not None and (not duration.isdigit() or max_duration_problem(int(duration))):
+        return fail("bad_request", max_duration_problem(-1))
+    if meta.get("scheduleddeletion") is not None:
+        problem = deletion_problem(meta["scheduleddeletion"], now)
+        if problem:
+            return fail("bad_request", problem)
     uid = store().new_uid()
     name = meta.get("name") or meta.get("filename") or ""
     video = new_video(uid, creator=request.headers.get("Upload-Creator"),
@@ -105,52 +148,67 @@ def create():
     return resp
 
 
-PRIVATE = ("uploadLength", "uploadOffset", "directUpload", "captions")
-
-
-# The contract types these as strings or numbers: an unset one is left out, not null.
-OMIT_WHEN_UNSET = ("scheduledDeletion", "readyToStreamAt", "uploaded", "creator", "maxDurationSeconds",
-                   "maxSizeBytes", "size", "watermark")
 UNIMPLEMENTED = {"clip", "copy", "live_inputs", "watermarks"}
 
 
-def public(video: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in video.items()
-            if k not in PRIVATE and not (k in OMIT_WHEN_UNSET and v is None)}
+def _when(name: str, alias: str) -> tuple[datetime | None, Any]:
+    """A list bound (start/after, end/before): an RFC 3339 date-time or a 400."""
+    raw = request.args.get(name) or request.args.get(alias)
+    if not raw:
+        return None, None
+    when = parse_iso(raw)
+    if when is None or when.tzinfo is None:
+        return None, fail("bad_request", f"{name} must be an RFC 3339 date-time such as 2014-01-02T02:20:00Z")
+    return when, None
 
 
 @bp.get("")
 def list_videos():
-    videos = store().all()
+    """GET /stream: filters of the contract, plus limit/after/before of its later revision
+    (openapi-stream.json, x-stream-portal-later-additions); total/range are integers."""
     a = request.args
+    start, err = _when("start", "after")
+    end, err = (None, err) if err else _when("end", "before")
+    if err:
+        return err
+    limit = a.get("limit", "1000")
+    if not limit.isdigit() or not 1 <= int(limit) <= 1000:
+        return fail("bad_request", "limit must be a whole number from 1 to 1000")
+    videos = store().all()
     if a.get("status"):
         videos = [v for v in videos if v["status"]["state"] == a["status"]]
     if a.get("creator"):
         videos = [v for v in videos if v.get("creator") == a["creator"]]
     if a.get("search"):
         videos = [v for v in videos if a["search"].lower() in (v["meta"].get("name") or "").lower()]
-    if a.get("start"):
-        videos = [v for v in videos if v["created"] >= a["start"]]
-    if a.get("end"):
-        videos = [v for v in videos if v["created"] <= a["end"]]
+    total = len(videos)
+    if start:
+        videos = [v for v in videos if parse_iso(v["created"]) > start]
+    if end:
+        videos = [v for v in videos if parse_iso(v["created"]) < end]
     if a.get("asc") != "true":
         videos.reverse()
-    videos = videos[:1000]
+    remaining = len(videos)
+    videos = videos[:int(limit)]
     resp = ok([public(v) for v in videos])
     if a.get("include_counts") == "true":
         body = resp.get_json()
-        body.update(total=str(len(videos)), range=str(len(videos)))
+        body.update(total=total, range=remaining)
         resp = current_app.response_class(current_app.json.dumps(body), mimetype="application/json")
     return resp
 
 
 @bp.post("/direct_upload")
 def direct_upload():
-    body = request.get_json(silent=True) or {}
+    body, err = json_object()
+    if err:
+        return err
     duration = body.get("maxDurationSeconds")
-    if not isinstance(duration, int) or not 1 <= duration <= 36000:
-        return fail("bad_request", "maxDurationSeconds is required (1 to 36000)")
+    if max_duration_problem(duration):
+        return fail("bad_request", "maxDurationSeconds is required: " + max_duration_problem(duration))
     now = datetime.now(timezone.utc)
+    if body.get("scheduledDeletion") is not None and deletion_problem(body["scheduledDeletion"], now):
+        return fail("bad_request", deletion_problem(body["scheduledDeletion"], now))
     expiry = parse_iso(body.get("expiry")) or now + timedelta(minutes=30)
     uid = store().new_uid()
     video = new_video(uid, creator=body.get("creator"), meta=body.get("meta") or {}, max_duration=duration,
@@ -174,20 +232,6 @@ def storage_usage():
                "totalStorageMinutesLimit": int(cfg("storage_limit_minutes")), "videoCount": len(videos)})
 
 
-@bp.get("/analytics/views")
-def analytics():
-    """Minutes viewed per video and day. Not a Stream REST path: the real service reports these
-    through GraphQL analytics (streamMinutesViewedAdaptiveGroups); the portal's client adapts."""
-    since, until = request.args.get("since", ""), request.args.get("until", "9999")
-    views = store().doc("views", {})
-    rows = []
-    for key, minutes in sorted(views.items()):
-        uid, day = key.split("|")
-        if since <= day < until:
-            rows.append({"uid": uid, "date": day, "minutesViewed": round(minutes, 3)})
-    return ok(rows)
-
-
 @bp.route("/keys", methods=["POST"])
 def create_key():
     return ok(tokens.create_key(store()))
@@ -205,7 +249,9 @@ def delete_key(key_id: str):
 
 @bp.put("/webhook")
 def put_webhook():
-    body = request.get_json(silent=True) or {}
+    body, err = json_object()
+    if err:
+        return err
     url = body.get("notificationUrl") or body.get("notification_url")
     if not isinstance(url, str) or not url.startswith(("http://", "https://")):
         return fail("bad_request", "notificationUrl must be an http(s) URL")
@@ -244,7 +290,9 @@ def update_video(uid: str):
     video, err = video_or_404(uid)
     if err:
         return err
-    body = request.get_json(silent=True) or {}
+    body, err = json_object()
+    if err:
+        return err
     allowed = {"meta", "requireSignedURLs", "scheduledDeletion", "allowedOrigins", "thumbnailTimestampPct",
                "creator", "maxDurationSeconds", "uploadExpiry"}
     unknown = set(body) - allowed
@@ -252,6 +300,13 @@ def update_video(uid: str):
         return fail("bad_request", f"Unknown field(s): {', '.join(sorted(unknown))}")
     if "meta" in body and not isinstance(body["meta"], dict):
         return fail("bad_request", "meta must be an object")
+    if "maxDurationSeconds" in body and max_duration_problem(body["maxDurationSeconds"]):
+        return fail("bad_request", max_duration_problem(body["maxDurationSeconds"]))
+    if body.get("scheduledDeletion") is not None:   # null removes it (stream_scheduledDeletion)
+        since = parse_iso(video.get("uploaded")) or datetime.now(timezone.utc)
+        problem = deletion_problem(body["scheduledDeletion"], since)
+        if problem:
+            return fail("bad_request", problem)
     return ok(public(store().update(uid, **body)))
 
 
@@ -265,7 +320,9 @@ def token(uid: str):
     video, err = video_or_404(uid)
     if err:
         return err
-    claims = request.get_json(silent=True) or {}
+    claims, err = json_object()
+    if err:
+        return err
     return ok({"token": tokens.internal_token(store(), uid, {k: v for k, v in claims.items()
                                                                if k in ("exp", "nbf", "accessRules", "downloadable")})})
 
@@ -325,6 +382,15 @@ def delete_captions(uid: str, lang: str):
     return ok("")
 
 
+# Paths of the contract this emulator does not serve (501), as opposed to paths Stream does not
+# have at all (404, as Stream answers an unknown route).
+UNIMPLEMENTED_UNDER_VIDEO = {"audio", "downloads", "captions"}
+
+
 @bp.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
 def not_implemented(rest: str):
-    return fail("not_implemented")
+    parts = rest.split("/")
+    if parts[0] in UNIMPLEMENTED or (len(parts) > 1 and store().get(parts[0])
+                                     and parts[1] in UNIMPLEMENTED_UNDER_VIDEO):
+        return fail("not_implemented")
+    return fail("route")

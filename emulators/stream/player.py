@@ -2,11 +2,10 @@
 file; the page reports minutes watched (analytics) and talks to its embedding page."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from flask import Blueprint, abort, current_app, render_template_string, request, send_file
 
 from . import tokens
+from .analytics import record_minutes
 from .store import Store
 
 bp = Blueprint("player", __name__)
@@ -83,11 +82,7 @@ def beacon(token: str):
         seconds = min(max(float(request.get_data(as_text=True) or 0), 0), 3600)
     except ValueError:
         return "", 400
-    key = f"{video['uid']}|{datetime.now(timezone.utc).date().isoformat()}"
-    with store().lock:
-        views = store().doc("views", {})
-        views[key] = views.get(key, 0) + seconds / 60
-        store().save_doc("views", views)
+    record_minutes(store(), video["uid"], seconds / 60)
     return "", 204
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import requests
 
-from .store import Store, now_iso
+from .store import Store, now_iso, public
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ class Processor:
         if self.drop_webhooks > 0:
             self.drop_webhooks -= 1
             return
-        threading.Thread(target=deliver, args=(hook["notificationUrl"], hook["secret"], video),
+        threading.Thread(target=deliver, args=(hook["notificationUrl"], hook["secret"], public(video)),
                          kwargs={"tries": int(self.config.get("webhook_tries", 4))}, daemon=True).start()
 
 

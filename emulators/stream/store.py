@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import threading
 import uuid
 from datetime import datetime, timezone
@@ -13,6 +14,19 @@ from typing import Any
 
 def now_iso() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+# Bookkeeping of the emulator, never part of Stream's video object (API answers and webhooks).
+PRIVATE = ("uploadLength", "uploadOffset", "directUpload", "captions")
+# The contract types these as strings or numbers: an unset one is left out, not null.
+OMIT_WHEN_UNSET = ("scheduledDeletion", "readyToStreamAt", "uploaded", "creator", "maxDurationSeconds",
+                   "maxSizeBytes", "size", "watermark")
+
+
+def public(video: dict[str, Any]) -> dict[str, Any]:
+    """The video object as Stream shows it, in API answers and in webhook bodies alike."""
+    return {k: v for k, v in video.items()
+            if k not in PRIVATE and not (k in OMIT_WHEN_UNSET and v is None)}
 
 
 def parse_iso(value: str | None) -> datetime | None:
@@ -71,6 +85,7 @@ class Store:
             existed = self._path(uid).exists()
             self._path(uid).unlink(missing_ok=True)
             self.media(uid).unlink(missing_ok=True)
+            shutil.rmtree(self.root / "hls" / uid, ignore_errors=True)
             return existed
 
     def all(self) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ from typing import Optional
 from flask import current_app
 
 from ..models import Assignment, Company, Course, User
-from ..services import costs, reports, roster, usage
+from ..services import costs, reports, roster, usage, usage_collection
 from ..services.reports import Period
 from . import charts
 
@@ -153,7 +153,7 @@ def company_page(user: User, company: Company, period: Period, now: datetime, **
     return dict(
         company=company, period=period, summary=report.summary, turnaround=report.turnaround,
         cost_table=cost_table, course_costs=course_costs(user, company, period),
-        budget=budget, prices=prices(), drill=region,
+        budget=budget, prices=prices(), drill=region, collected=usage_collection.last_collection(),
     )
 
 

@@ -93,6 +93,12 @@ def collect(now: datetime | None = None) -> list[Alert]:
         over = []
     out.append(Alert("budget", "Companies projected over their monthly budget", len(over),
                      "See the company's report for the projection."))
+    from . import stream_budget
+    budget = stream_budget.budget_per_minute()
+    out.append(Alert("stream_api", "Cloudflare API requests in the last 5 minutes, near the limit",
+                     stream_budget.near_limit(now),
+                     f"The portal may use {budget * 5:,} per 5 minutes (Cloudflare allows 1,200 per token); "
+                     "look for a script or a loop calling Stream, or a reconcile over many stuck videos."))
     return out
 
 

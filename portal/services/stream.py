@@ -12,8 +12,8 @@ import logging
 import random
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Iterable
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Callable, Iterable
 from urllib.parse import urlencode
 
 import jwt
@@ -22,6 +22,20 @@ import requests
 log = logging.getLogger(__name__)
 
 MAX_TOKEN_TTL = 24 * 3600
+# openapi-stream.json, stream_maxDurationSeconds: "maximum": 21600.
+MAX_DURATION_SECONDS = 21600
+# openapi-stream.json, stream_scheduledDeletion: "must be at least 30 days from upload time".
+MIN_SCHEDULED_DELETION = timedelta(days=30)
+# analytics-captions-downloads.md §2.5: at most 31 days per query, 90 days kept.
+ANALYTICS_MAX_SPAN = timedelta(days=31)
+ANALYTICS_RETENTION = timedelta(days=90)
+ANALYTICS_PAGE = 1000
+# §3.2 of the same contract, the query for minutes per video per day, as one line (§1).
+MINUTES_QUERY = (
+    "query StreamDaily($accountTag: string!, $start: Date, $end: Date, $after: string) { viewer { "
+    "accounts(filter: { accountTag: $accountTag }) { streamMinutesViewedAdaptiveGroups(filter: { "
+    "date_geq: $start, date_lt: $end, uid_gt: $after } orderBy: [uid_ASC] limit: %d) { "
+    "sum { minutesViewed } dimensions { uid date } } } } }" % ANALYTICS_PAGE)
 
 
 class StreamError(Exception):
@@ -105,20 +119,27 @@ class StreamClient:
 
     def __init__(self, api_base: str, account_id: str, api_token: str, *,
                  http: requests.Session | None = None, timeout: tuple[float, float] = (3.05, 30),
-                 retries: int = 2):
-        self._base = f"{api_base.rstrip('/')}/accounts/{account_id}/stream"
+                 retries: int = 2, on_call: Callable[[], None] | None = None):
+        self._api = api_base.rstrip("/")
+        self._base = f"{self._api}/accounts/{account_id}/stream"
+        self._account = account_id
         self._token, self._timeout, self._retries = api_token, timeout, retries
         self._http = http or requests.Session()
+        self._on_call = on_call          # told of every HTTP request (Cloudflare's rate limit counts each)
 
     def __repr__(self) -> str:
         return f"StreamClient({self._base!r})"
 
     # --- transport ----------------------------------------------------------------------------
-    def _request(self, method: str, path: str = "", *, raw: bool = False, **kw) -> requests.Response:
-        url = self._base + path
+    def _request(self, method: str, path: str = "", *, url: str | None = None, idempotent: bool | None = None,
+                 **kw) -> requests.Response:
+        url = url or self._base + path
         headers = {"Authorization": f"Bearer {self._token}", **kw.pop("headers", {})}
-        attempts = 1 + (self._retries if method in self.IDEMPOTENT else 0)
+        safe = method in self.IDEMPOTENT if idempotent is None else idempotent
+        attempts = 1 + (self._retries if safe else 0)
         for attempt in range(attempts):
+            if self._on_call is not None:
+                self._on_call()
             try:
                 resp = self._http.request(method, url, headers=headers, timeout=self._timeout, **kw)
             except requests.RequestException as exc:
@@ -204,10 +225,50 @@ class StreamClient:
     def storage_usage(self, creator: str | None = None) -> dict[str, Any]:
         return self._result("GET", "/storage-usage", params={"creator": creator} if creator else None)
 
-    def minutes_viewed(self, since: str, until: str) -> list[dict[str, Any]]:
-        """Delivered minutes per video and day (in production: Cloudflare's GraphQL analytics,
-        streamMinutesViewedAdaptiveGroups; the emulator serves the same figures over REST)."""
-        return self._result("GET", "/analytics/views", params={"since": since, "until": until})
+    def minutes_viewed(self, start: date, end: date) -> dict[tuple[str, str], float]:
+        """Minutes delivered per (video uid, "YYYY-MM-DD") for the days start <= day < end, from
+        Cloudflare's GraphQL Analytics API (contracts/cloudflare-stream/analytics-captions-downloads.md
+        §3.2): windows of at most 31 days, pages sought with uid_gt under orderBy uid_ASC. Days
+        older than the 90 days Stream keeps cannot be asked for; days without views have no row."""
+        out: dict[tuple[str, str], float] = {}
+        window = start
+        while window < end:
+            stop = min(window + ANALYTICS_MAX_SPAN, end)
+            after = ""
+            while True:
+                rows = self._minutes_page(window, stop, after)
+                full = len(rows) >= ANALYTICS_PAGE
+                if full:     # the last uid may go on in the next page: ask for it again there
+                    last = rows[-1]["dimensions"]["uid"]
+                    rows = [r for r in rows if r["dimensions"]["uid"] != last]
+                for row in rows:
+                    dims = row["dimensions"]
+                    key = (dims["uid"], str(dims["date"]))
+                    out[key] = out.get(key, 0.0) + float((row.get("sum") or {}).get("minutesViewed") or 0)
+                if not full or not rows:
+                    break
+                after = rows[-1]["dimensions"]["uid"]
+            window = stop
+        return out
+
+    def _minutes_page(self, start: date, end: date, after: str) -> list[dict[str, Any]]:
+        body = {"query": MINUTES_QUERY, "variables": {"accountTag": self._account, "start": start.isoformat(),
+                                                      "end": end.isoformat(), "after": after}}
+        try:  # a query changes nothing: safe to retry; errors may come with HTTP 200 (§4.1)
+            resp = self._request("POST", url=f"{self._api}/graphql", idempotent=True, json=body)
+            answer = resp.json()
+        except StreamError as exc:
+            raise _graphql_error(exc.message.removeprefix("Stream: "), exc.status) from exc
+        except ValueError as exc:
+            raise StreamUnavailable("Stream analytics answered with something that is not JSON") from exc
+        if not isinstance(answer, dict):
+            raise StreamUnavailable("Stream analytics answered with something unexpected")
+        if answer.get("errors"):
+            raise _graphql_error("; ".join(str(e.get("message", "")) for e in answer["errors"]), resp.status_code)
+        try:
+            return answer["data"]["viewer"]["accounts"][0]["streamMinutesViewedAdaptiveGroups"]
+        except (KeyError, IndexError, TypeError) as exc:
+            raise StreamUnavailable("Stream analytics answered without the minutes asked for") from exc
 
     def generate_captions(self, uid: str, lang: str = "en") -> dict[str, Any]:
         return self._result("POST", f"/{uid}/captions/{lang}/generate")
@@ -216,8 +277,25 @@ class StreamClient:
         return self._request("GET", f"/{uid}/captions/{lang}/vtt").text
 
 
+def _graphql_error(message: str, status: int | None) -> StreamError:
+    """A GraphQL Analytics error by its documented message (analytics-captions-downloads.md §4.2)."""
+    text = f"Stream analytics: {message}"
+    lower = message.lower()
+    if status in (401, 403) or "unauthorized" in lower or "not authorized" in lower \
+            or "does not have access" in lower or "authorization" in lower:
+        return StreamAuthError(text + " (the API token needs Account Analytics Read)", status=status)
+    if status == 429 or "rate limiter" in lower or "too many nodes" in lower or "excessive resources" in lower:
+        return StreamRateLimited(text, status=status)
+    if (status or 200) >= 500 or "try again later" in lower or "internal server error" in lower:
+        return StreamUnavailable(text, status=status)
+    return StreamValidationError(text, status=status)
+
+
 def client_from_settings(settings) -> StreamClient:
-    return StreamClient(settings.stream_api_base, settings.stream_account_id, settings.stream_api_token)
+    from . import stream_budget   # every call the portal makes counts against Cloudflare's limit
+
+    return StreamClient(settings.stream_api_base, settings.stream_account_id, settings.stream_api_token,
+                        on_call=stream_budget.count_call)
 
 
 # --- playback tokens and webhooks (local, no API call) ------------------------------------------

@@ -18,8 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from ..audit import record
 from ..extensions import db
 from ..models import Assignment, Submission, User, VideoStatus, utcnow
-from . import outbox
-from .stream import StreamClient, StreamError
+from . import outbox, stream_budget
+from .stream import MAX_DURATION_SECONDS, MIN_SCHEDULED_DELETION, StreamClient, StreamError
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +30,11 @@ COUNTED = (VideoStatus.UPLOADING.value, VideoStatus.PROCESSING.value, VideoStatu
 TERMINAL = (VideoStatus.DELETED.value, VideoStatus.EXPIRED.value)
 # Stream keeps an unfinished tus upload this long (its maximum for creator uploads).
 UPLOAD_WINDOW = timedelta(hours=6)
-# Stream's own scheduled deletion is a backstop a week after the portal's retention date.
+# Stream's own scheduled deletion is a backstop a week after the portal's retention date, and
+# never sooner than Stream accepts (30 days after upload; a day's margin for the clocks). The
+# portal's retention job deletes on the retention date itself, however short.
 BACKSTOP = timedelta(days=7)
+BACKSTOP_MIN = MIN_SCHEDULED_DELETION + timedelta(days=1)
 ERROR_HELP = {
     "ERR_NON_VIDEO": "The file is not a video Stream can read. Export it again as MP4 (H.264) and upload that file.",
     "ERR_DURATION_EXCEED_CONSTRAINT": "The video is longer than this assignment allows. Trim it and upload again.",
@@ -110,6 +113,17 @@ def check_claim(assignment: Assignment, claim: UploadClaim) -> None:
                                  f"assignment accepts up to {assignment.max_minutes} minutes.")
 
 
+def stream_max_duration(assignment: Assignment) -> int:
+    """Stream's maxDurationSeconds for the upload: the assignment's limit, at most Stream's 21,600 s
+    (check_claim has already refused a longer video by the assignment's own limit)."""
+    return max(1, min(assignment.max_minutes * 60, MAX_DURATION_SECONDS))
+
+
+def stream_scheduled_deletion(assignment: Assignment, now: datetime) -> datetime:
+    """Stream's own deletion date, a backstop behind the portal's retention job."""
+    return now + max(timedelta(days=retention_days(assignment)) + BACKSTOP, BACKSTOP_MIN)
+
+
 def start_upload(student: User, assignment: Assignment, claim: UploadClaim,
                  stream: StreamClient) -> Submission:
     """Reserve the attempt, create the upload at Stream, remember its URL. Idempotent: a repeated
@@ -150,9 +164,9 @@ def start_upload(student: User, assignment: Assignment, claim: UploadClaim,
     try:
         upload = stream.create_tus_upload(
             upload_length=claim.length, creator=str(student.moodle_id), name=claim.filename,
-            max_duration_seconds=assignment.max_minutes * 60, require_signed_urls=True,
+            max_duration_seconds=stream_max_duration(assignment), require_signed_urls=True,
             allowed_origins=(s.base_url.split("://", 1)[1],),
-            scheduled_deletion=now + timedelta(days=retention_days(assignment)) + BACKSTOP,
+            scheduled_deletion=stream_scheduled_deletion(assignment, now),
             expiry=now + UPLOAD_WINDOW)
     except StreamError:
         db.session.delete(sub)     # nothing half-created: the attempt is free again
@@ -242,6 +256,18 @@ def record_video_in_moodle(sub: Submission) -> None:
         # Not a record_video parameter: the worker sends it with set_video_status right after.
         "readyat": int(sub.ready_at.timestamp()) if sub.ready_at else 0,
     }, submission_id=sub.id)
+
+
+def poll_status(sub: Submission, stream: StreamClient) -> bool:
+    """A status poll from a page: answered from the portal's own state (webhooks, reconciler),
+    asking Stream only when nobody asked about this video within STREAM_POLL_INTERVAL and the
+    polls' share of the API budget allows. The caller commits."""
+    if not sub.stream_uid or sub.status not in (VideoStatus.UPLOADING.value, VideoStatus.PROCESSING.value):
+        return False
+    interval = timedelta(seconds=settings().stream_poll_interval)
+    if not stream_budget.may_ask_for(sub.stream_uid, interval):
+        return False
+    return refresh_from_stream(sub, stream)
 
 
 def refresh_from_stream(sub: Submission, stream: StreamClient) -> bool:

@@ -3,8 +3,9 @@
 Stored minutes come from the portal's own submissions, so any past day can be filled again:
 a video counts on a day when it was in Stream at any moment of it (ready before the day ended,
 not deleted before it began). Delivered minutes only Stream knows: its minutes-viewed analytics,
-per video and day, reach us through `stream_delivered_source()`, the one place that talks to the
-Stream client. `flask usage collect` runs both, once a day (re-running a day replaces its figures).
+per video and day (Cloudflare's GraphQL Analytics API), reach us through the Stream client: the
+worker runs usage_collection.collect_due() on its schedule, `flask usage collect` fills chosen
+days by hand (re-running a day replaces its figures).
 """
 from __future__ import annotations
 
@@ -111,11 +112,8 @@ def stream_delivered_source() -> DeliveredSource:
     client = client_from_settings(current_app.config["SETTINGS"])
 
     def fetch(day: date) -> Mapping[str, float]:
-        minutes: dict[str, float] = {}
-        for row in client.minutes_viewed(day.isoformat(), (day + timedelta(days=1)).isoformat()):
-            if row.get("date", day.isoformat()) == day.isoformat():
-                minutes[row["uid"]] = minutes.get(row["uid"], 0.0) + float(row.get("minutesViewed", 0))
-        return minutes
+        return {uid: minutes for (uid, d), minutes in client.minutes_viewed(day, day + timedelta(days=1)).items()
+                if d == day.isoformat()}
     return fetch
 
 

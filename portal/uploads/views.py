@@ -83,7 +83,7 @@ def status(submission_id: int):
     sub = own_submission_or_404(submission_id)
     if sub.status in (VideoStatus.UPLOADING.value, VideoStatus.PROCESSING.value):
         try:
-            if submissions.refresh_from_stream(sub, stream()):
+            if submissions.poll_status(sub, stream()):    # at most once per video per interval
                 db.session.commit()
         except StreamError:
             db.session.rollback()          # the next poll asks again

@@ -136,7 +136,7 @@ def test_webhook_is_signed_and_verifiable(stream_emulator, make_video, stream_cl
 def test_minutes_viewed_are_counted_from_the_player_and_reach_usage(stream_client, stream_emulator, make_video,
                                                                     live_portal, make, db):
     """The player's beacon counts minutes watched; the portal's usage collection reads them back."""
-    from datetime import datetime, timezone
+    from datetime import datetime, timedelta, timezone
 
     from portal.models import UsageDay
     from portal.services import usage
@@ -147,8 +147,8 @@ def test_minutes_viewed_are_counted_from_the_player_and_reach_usage(stream_clien
     assert requests.post(f"{stream_emulator.customer_domain}/{token}/beacon", data="90").status_code == 204
     assert requests.post(f"{stream_emulator.customer_domain}/bad-token/beacon", data="90").status_code == 401
     today = datetime.now(timezone.utc).date()
-    rows = stream_client.minutes_viewed(today.isoformat(), "9999-12-31")
-    assert {r["uid"]: r["minutesViewed"] for r in rows}[uid] == 1.5
+    rows = stream_client.minutes_viewed(today, today + timedelta(days=1))       # GraphQL analytics
+    assert rows[(uid, today.isoformat())] == 1.5
     course = make.course(make.company())
     make.submission(make.assignment(course), stream_uid=uid, status="ready", duration_seconds=3.0,
                     uploaded_at=datetime.now(timezone.utc), ready_at=datetime.now(timezone.utc))
@@ -187,3 +187,22 @@ def test_flask_stream_commands_print_configuration(live_portal, stream_emulator)
     assert hook.exit_code == 0 and hook.output.startswith("STREAM_WEBHOOK_SECRET=")
     assert stream_emulator.app.extensions["stream_store"].doc("webhook", {})["notificationUrl"] == \
         f"{live_portal.url}/webhooks/stream"
+
+
+def test_minutes_viewed_span_windows_and_errors_from_graphql(stream_client, stream_emulator):
+    """Ranges longer than 31 days go in several queries; errors carried in `errors` (HTTP 200 or
+    not) raise typed errors; the token's missing analytics right is named."""
+    from datetime import date, timedelta
+
+    from portal.services.stream import StreamAuthError, StreamClient, StreamValidationError
+
+    today = date.today()
+    assert isinstance(stream_client.minutes_viewed(today - timedelta(days=80), today + timedelta(days=1)), dict)
+    with pytest.raises(StreamValidationError, match="older than"):
+        stream_client.minutes_viewed(today - timedelta(days=120), today - timedelta(days=100))
+    wrong = StreamClient(stream_emulator.base_url, stream_emulator.account_id, "wrong-token", retries=0)
+    with pytest.raises(StreamAuthError, match="Account Analytics Read"):
+        wrong.minutes_viewed(today, today + timedelta(days=1))
+    other = StreamClient(stream_emulator.base_url, "0" * 32, stream_emulator.api_token, retries=0)
+    with pytest.raises(StreamAuthError):
+        other.minutes_viewed(today, today + timedelta(days=1))

@@ -35,8 +35,9 @@ def validate(spec, path: str, method: str, body, status: str = "200"):
 
 
 def api(emu, path="", method="GET", token=None, **kw):
+    headers = {"Authorization": f"Bearer {token or emu.api_token}", **kw.pop("headers", {})}
     return requests.request(method, f"{emu.base_url}/accounts/{emu.account_id}/stream{path}",
-                            headers={"Authorization": f"Bearer {token or emu.api_token}"}, timeout=10, **kw)
+                            headers=headers, timeout=10, **kw)
 
 
 def test_wrong_or_missing_token_gets_the_error_envelope(stream_emulator, spec):
