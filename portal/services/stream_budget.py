@@ -112,6 +112,9 @@ def may_ask_for(uid: str, interval: timedelta, now: datetime | None = None) -> b
     (any user, any process) and polls have not used their share of this minute's budget. Claims
     the turn atomically and commits it."""
     now = now or _now()
+    asked = db.session.scalar(select(StreamPoll.asked_at).where(StreamPoll.stream_uid == uid))
+    if asked is not None and asked > now - interval:
+        return False                     # most polls end here, with one read and no write
     if calls_since(now) >= POLL_SHARE * budget_per_minute():
         return False
     if insert_once(db.session, StreamPoll, "stream_uid", {"stream_uid": uid, "asked_at": now}) is None:
