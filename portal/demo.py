@@ -21,7 +21,7 @@ from .extensions import db
 from .models import Assignment, Enrolment, Submission, VideoStatus, utcnow
 from .services import stream as stream_service
 from .services.roster import Roster, moodle_client
-from .services.submissions import refresh_from_stream
+from .services.submissions import refresh_from_stream, stream_max_duration
 
 DEMO_VIDEOS = 3
 
@@ -62,7 +62,7 @@ def seed_demo(say: Callable[[str], None] = print) -> None:
             size = path.stat().st_size
             upload = client.create_tus_upload(upload_length=size, creator=str(student.moodle_id),
                                               name=f"fieldwork-{student.username}.mp4",
-                                              max_duration_seconds=assignment.max_minutes * 60,
+                                              max_duration_seconds=stream_max_duration(assignment),
                                               allowed_origins=(settings.base_url.split("://", 1)[1],))
             sub = Submission(assignment=assignment, student=student, attempt=1, stream_uid=upload.uid,
                              upload_url=upload.upload_url, upload_length=size, filename=path.name,

@@ -59,13 +59,13 @@ def _codecs(video: dict, audio: dict | None) -> str:
 def _build(video: dict) -> Path:
     """The HLS folder of `video`, cut on first use and kept beside the upload."""
     uid = video["uid"]
-    folder = store().root / "hls" / uid
+    folder = (store().root / "hls" / uid).resolve()      # send_file needs it absolute
     master = folder / "video.m3u8"
     with _lock(uid):
         if master.exists():
             return folder
         folder.mkdir(parents=True, exist_ok=True)
-        media = store().media(uid)
+        media = store().media(uid).resolve()
         streams = _probe(media).get("streams", [])
         v = next(s for s in streams if s.get("codec_type") == "video")
         a = next((s for s in streams if s.get("codec_type") == "audio"), None)
@@ -134,7 +134,7 @@ def part(token: str, name: str):
 @bp.get("/<token>/thumbnails/thumbnail.jpg")
 def thumbnail(token: str):
     video = opened(token)
-    folder = store().root / "hls" / video["uid"]
+    folder = (store().root / "hls" / video["uid"]).resolve()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "thumbnail.jpg"
     with _lock(video["uid"] + ":thumb"):

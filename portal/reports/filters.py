@@ -18,6 +18,14 @@ def whole_minutes(minutes) -> str:
     return f"{rounded(minutes):,}"
 
 
+@bp.app_template_filter("minutes")
+def minutes(value) -> str:
+    """Minutes used: whole from 10 on, one decimal below (a few short videos are not "0")."""
+    if value and abs(float(value)) < 9.95:
+        return f"{float(value):.1f}"
+    return whole_minutes(value)
+
+
 @bp.app_template_filter("turnaround")
 def turnaround(seconds: float | None) -> str:
     if seconds is None:
