@@ -26,7 +26,7 @@ from flask_migrate import upgrade
 
 from portal.extensions import db
 from portal.models import Assignment, Company, Course, Enrolment, StreamApiMinute, Submission, User
-from portal.services import stream_budget, submissions
+from portal.services import status_polls, stream_budget, submissions
 from portal.services.stream import StreamClient
 from tests.support.database import throwaway_database
 from tests.support.portal import make_app
@@ -102,13 +102,13 @@ def main() -> None:
                     pairs = seed(StreamClient(f"{url}/client/v4", account, token), students)
                 settings = app.config["SETTINGS"]
                 # baseline: the poll as it was before, one Stream call each
-                current = submissions.poll_status
-                submissions.poll_status = submissions.refresh_from_stream
+                current = status_polls.poll_status
+                status_polls.poll_status = submissions.refresh_from_stream
                 try:
                     # 15 s of it are enough to see its rate (each poll is a Stream call)
                     base, base_polls, base_s = run(app, pairs, 0.25, datetime(2030, 1, 1, 10, tzinfo=timezone.utc))
                 finally:
-                    submissions.poll_status = current
+                    status_polls.poll_status = current
                 calls, polls, took = run(app, pairs, MINUTES, datetime(2030, 1, 1, 11, tzinfo=timezone.utc))
                 with app.app_context():
                     db.engine.dispose()

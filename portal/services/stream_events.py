@@ -141,6 +141,26 @@ def _apply_alone(event: WebhookEvent) -> None:
         db.session.commit()
 
 
+def apply_for(uid: str) -> int:
+    """Apply the stored events of one video now (a status poll, ahead of the worker's round):
+    the page learns from the webhook without asking Stream. The caller's session commits here."""
+    pending = (select(WebhookEvent).where(WebhookEvent.processed_at.is_(None), WebhookEvent.stream_uid == uid)
+               .order_by(WebhookEvent.id))
+    if db.session.get_bind().dialect.name == "postgresql":
+        pending = pending.with_for_update(skip_locked=True)    # the worker may hold them: it applies them
+    events = db.session.scalars(pending).all()
+    if not events:
+        return 0
+    sub = db.session.scalar(select(Submission).where(Submission.stream_uid == uid))
+    try:
+        _apply(events, {uid: sub} if sub else {})
+        db.session.commit()
+    except OperationalError:
+        db.session.rollback()        # the worker's round applies them
+        return 0
+    return len(events)
+
+
 def apply_all() -> int:
     """Everything pending, batch after batch (each worker round)."""
     total = 0

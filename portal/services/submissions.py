@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from ..audit import record
 from ..extensions import db
 from ..models import Assignment, Submission, User, VideoStatus, utcnow
-from . import outbox, stream_budget
+from . import outbox
 from .stream import MAX_DURATION_SECONDS, MIN_SCHEDULED_DELETION, StreamClient, StreamError
 
 log = logging.getLogger(__name__)
@@ -256,18 +256,6 @@ def record_video_in_moodle(sub: Submission) -> None:
         # Not a record_video parameter: the worker sends it with set_video_status right after.
         "readyat": int(sub.ready_at.timestamp()) if sub.ready_at else 0,
     }, submission_id=sub.id)
-
-
-def poll_status(sub: Submission, stream: StreamClient) -> bool:
-    """A status poll from a page: answered from the portal's own state (webhooks, reconciler),
-    asking Stream only when nobody asked about this video within STREAM_POLL_INTERVAL and the
-    polls' share of the API budget allows. The caller commits."""
-    if not sub.stream_uid or sub.status not in (VideoStatus.UPLOADING.value, VideoStatus.PROCESSING.value):
-        return False
-    interval = timedelta(seconds=settings().stream_poll_interval)
-    if not stream_budget.may_ask_for(sub.stream_uid, interval):
-        return False
-    return refresh_from_stream(sub, stream)
 
 
 def refresh_from_stream(sub: Submission, stream: StreamClient) -> bool:

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from .. import authz
 from ..extensions import db
 from ..models import Assignment, Submission, VideoStatus
-from ..services import submissions
+from ..services import status_polls, submissions
 from ..services.playback import PlaybackUnavailable, playback_for
 from ..services.stream import StreamError, client_from_settings
 from ..web import render_region
@@ -83,7 +83,7 @@ def status(submission_id: int):
     sub = own_submission_or_404(submission_id)
     if sub.status in (VideoStatus.UPLOADING.value, VideoStatus.PROCESSING.value):
         try:
-            if submissions.poll_status(sub, stream()):    # at most once per video per interval
+            if status_polls.poll_status(sub, stream()):    # Stream asked at most once per video per interval
                 db.session.commit()
         except StreamError:
             db.session.rollback()          # the next poll asks again

@@ -110,3 +110,31 @@ def test_admin_alert_before_the_api_budget_is_near(app, db):
         db.session.add(StreamApiMinute(minute=minute - timedelta(minutes=9), calls=5000))   # long ago
         db.session.commit()
         assert next(a for a in alerts.collect(now) if a.kind == "stream_api").count == 900
+
+
+def test_a_poll_shows_what_the_webhook_said_without_asking_stream(live_portal, stream_emulator, processing,
+                                                                 stream_calls, make_video, db):
+    """The worker has not applied the stored webhook yet: the poll applies it, no Stream call."""
+    import time
+
+    from portal.models import WebhookEvent
+
+    sub, student = processing
+    path = make_video(3)
+    s = session_for(live_portal, student)
+    # the fixture's upload was created for 1,000 bytes: a real one for this video instead
+    created = stream_emulator.client().create_tus_upload(
+        upload_length=path.stat().st_size, creator="1", name="a.mp4", max_duration_seconds=60)
+    sub.stream_uid, sub.upload_url = created.uid, created.upload_url
+    db.session.commit()
+    tus.TusClient(created.upload_url).uploader(str(path), url=created.upload_url).upload()
+    deadline = time.monotonic() + 15
+    while not db.session.query(WebhookEvent).filter_by(stream_uid=created.uid, state="ready").count():
+        assert time.monotonic() < deadline, "no webhook stored"
+        time.sleep(0.05)
+        db.session.expire_all()
+    stream_calls.clear()
+    r = s.get(f"{live_portal.url}/uploads/{sub.id}/status")
+    assert r.status_code == 200 and stream_calls == []
+    db.session.expire_all()
+    assert db.session.get(Submission, sub.id).status == "ready"
