@@ -1,7 +1,8 @@
 """Retention: videos are deleted at Stream when their time comes (90 days after upload unless the
 assignment or company says otherwise), unless a legal hold stops it. The submission's facts,
 grade and comments stay; a receipt goes to the audit log. Stream's own scheduledDeletion, set at
-creation a week later, is only a backstop."""
+creation a week later (31 days ahead at least, as Stream requires), is only a backstop; a legal
+hold lifts it at Stream, so the hold, not the backstop, decides."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -40,6 +41,24 @@ def upcoming(now: datetime, within: timedelta = WARN_BEFORE) -> list[Submission]
         Submission.status.in_(DELETABLE), Submission.legal_hold.is_(False)).order_by(Submission.delete_after)))
 
 
+def held(now: datetime) -> list[Submission]:
+    return list(db.session.scalars(select(Submission).where(
+        Submission.legal_hold.is_(True), Submission.status.in_(DELETABLE),
+        Submission.stream_uid.is_not(None)).order_by(Submission.id)))
+
+
+def _lift_backstop(stream: StreamClient, sub: Submission, result: "RetentionRun") -> None:
+    """Stream would delete a held video at its scheduledDeletion: remove it (openapi-stream.json,
+    stream_scheduledDeletion: "include with a null value to remove an existing scheduled deletion").
+    Every run, so a hold placed while Stream was away still reaches it."""
+    try:
+        stream.update_video(sub.stream_uid, scheduledDeletion=None)
+    except StreamNotFound:
+        pass
+    except StreamError as exc:
+        result.failed.append((sub, f"legal hold not passed to Stream: {exc}"))
+
+
 def _warned_already(sub: Submission) -> bool:
     return db.session.scalar(select(exists().where(
         AuditEntry.action == "retention.warning", AuditEntry.object_type == "submission",
@@ -59,6 +78,9 @@ def run(stream: StreamClient, *, now: datetime | None = None, dry_run: bool = Fa
                     notify(sub)
                 record("retention.warning", None, object_type="submission", object_id=sub.id,
                        company_id=sub.assignment.course.company_id, delete_after=sub.delete_after.isoformat())
+    if not dry_run:
+        for sub in held(now):
+            _lift_backstop(stream, sub, result)
     for sub in due(now):
         if sub.legal_hold:
             result.held.append(sub)

@@ -138,3 +138,21 @@ def test_a_poll_shows_what_the_webhook_said_without_asking_stream(live_portal, s
     assert r.status_code == 200 and stream_calls == []
     db.session.expire_all()
     assert db.session.get(Submission, sub.id).status == "ready"
+
+
+def test_a_legal_hold_lifts_streams_scheduled_deletion(stream_emulator, make, db, app):
+    """Stream's backstop would delete a held video: the retention run removes it at Stream; the
+    video of a submission without hold keeps its backstop."""
+    from portal.services import retention
+
+    client = stream_emulator.client()
+    backstop = datetime.now(timezone.utc) + timedelta(days=40)
+    held, free = (client.create_tus_upload(upload_length=100, creator="1", name="a.mp4", max_duration_seconds=60,
+                                           scheduled_deletion=backstop).uid for _ in range(2))
+    later = datetime.now(timezone.utc) + timedelta(days=20)
+    make.submission(stream_uid=held, legal_hold=True, delete_after=later)
+    make.submission(stream_uid=free, delete_after=later)
+    with app.app_context():
+        retention.run(client)
+    assert "scheduledDeletion" not in client.get_video(held)
+    assert parse(client.get_video(free)["scheduledDeletion"]) > datetime.now(timezone.utc) + timedelta(days=30)
