@@ -149,7 +149,8 @@ def is_manager(user: User) -> bool:
 
 
 def is_student(user: User) -> bool:
-    return db.session.scalar(courses_studied_by(user).limit(1)) is not None
+    return _per_request(
+        "student", user, lambda: db.session.scalar(courses_studied_by(user).limit(1)) is not None)
 
 
 def require_site_admin(user: User) -> None:

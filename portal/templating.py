@@ -11,7 +11,7 @@ def nav_items() -> list[tuple[str, str]]:
     """(label, endpoint) pairs the signed-in user may use, in the order shown."""
     if not current_user.is_authenticated:
         return []
-    items = [("My assignments", "home.index")]
+    items = [("My assignments", "home.index")] if authz.is_student(current_user) else []
     endpoints = {
         "grading": ("Grading queue", "grading.queue"),
         "reports": ("Company reports", "reports.index"),
