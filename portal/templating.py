@@ -32,7 +32,15 @@ def vendor_url(name: str) -> str:
     return url_for("static", filename=f"vendor/{name}")
 
 
+def clock(seconds: float | None) -> str:
+    """A moment of a video as players show it: 1:05, or 1:02:05 past an hour."""
+    s = int(seconds or 0)
+    h, m = divmod(s // 60, 60)
+    return f"{h}:{m:02d}:{s % 60:02d}" if h else f"{m}:{s % 60:02d}"
+
+
 def init_templating(app: Flask) -> None:
     app.jinja_env.globals.update(nav_items=nav_items, vendor_url=vendor_url)
+    app.jinja_env.filters["clock"] = clock
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
