@@ -5,6 +5,7 @@ from flask import Flask, url_for
 from flask_login import current_user
 
 from . import authz
+from .services.home import points
 
 
 def nav_items() -> list[tuple[str, str]]:
@@ -39,8 +40,25 @@ def clock(seconds: float | None) -> str:
     return f"{h}:{m:02d}:{s % 60:02d}" if h else f"{m}:{s % 60:02d}"
 
 
+# Review states as a teacher or student says them (the stored values are keys, not words).
+REVIEW_WORDS = {"new": "Not reviewed yet", "in_review": "Being reviewed", "approved": "Approved",
+                "resubmit": "Resubmission requested"}
+
+
+VIDEO_WORDS = {"uploading": "Uploading", "processing": "Processing", "ready": "Ready",
+               "error": "Could not be processed", "expired": "Not finished", "deleted": "Removed"}
+
+
+def review_words(state: str | None) -> str:
+    return REVIEW_WORDS.get(state or "", state or "")
+
+
+def video_words(status: str | None) -> str:
+    return VIDEO_WORDS.get(status or "", status or "")
+
+
 def init_templating(app: Flask) -> None:
     app.jinja_env.globals.update(nav_items=nav_items, vendor_url=vendor_url)
-    app.jinja_env.filters["clock"] = clock
+    app.jinja_env.filters.update(clock=clock, review_words=review_words, video_words=video_words, points=points)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -23,6 +23,19 @@ def _start_time() -> float | None:
     return t if 0 < t < 86400 else None
 
 
+def _seconds(raw: str | None) -> float:
+    try:
+        t = float(raw or 0)
+    except ValueError:
+        return 0.0
+    return t if 0 <= t < 86400 else 0.0
+
+
+@bp.app_context_processor
+def _limits():
+    return {"feedback_max": grading.FEEDBACK_MAX, "comment_max": grading.COMMENT_MAX}
+
+
 def review_context(sub, **extra):
     try:
         playback, unavailable = playback_for(current_user, sub, start_time=_start_time()), None
@@ -61,7 +74,10 @@ def review(submission_id: int):
         if sub.student_id == current_user.id:   # the link in Moodle's feedback, opened by the student
             return redirect(url_for("uploads.watch", submission_id=sub.id, t=request.args.get("t")))
         abort(403)
-    return _review(grading.open_review(sub))
+    before = sub.review_state
+    sub = grading.open_review(sub)
+    # The row (and the counts) must not go on saying "not reviewed" beside a pane that is reviewing.
+    return _review(sub, headers=CHANGED if sub.review_state != before else None)
 
 
 @bp.post("/<int:submission_id>")
@@ -85,7 +101,7 @@ def save(submission_id: int):
         db.session.rollback()
         db.session.refresh(sub)          # show the newer version, keep this teacher's words beside it
         return _review(sub, status=409, conflict=True, **drafts)
-    return _review(sub, headers=CHANGED, saved=True)
+    return _review(sub, headers=CHANGED, saved=form.get("action", "save"))
 
 
 @bp.post("/<int:submission_id>/comments")
@@ -96,7 +112,9 @@ def comment(submission_id: int):
         grading.add_comment(current_user, sub, request.form.get("at_seconds", "0"), request.form.get("body", ""))
     except grading.ReviewRejected as exc:
         db.session.rollback()
-        return render_template("grading/_comments.html", sub=sub, comment_error=str(exc)), 422
+        return render_template("grading/_comments.html", sub=sub, comment_error=str(exc),
+                               draft_comment=request.form.get("body", ""),
+                               draft_at=_seconds(request.form.get("at_seconds"))), 422
     return render_template("grading/_comments.html", sub=sub), 200, CHANGED
 
 

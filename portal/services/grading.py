@@ -224,6 +224,10 @@ def earlier_attempts(sub: Submission) -> list[Submission]:
         Submission.id != sub.id).order_by(Submission.attempt.desc())))
 
 
+# What the portal keeps (and a textarea's maxlength says): longer text is refused with words, never cut.
+FEEDBACK_MAX = 20000
+COMMENT_MAX = 4000
+
 GRADE_DECIMALS = 2      # what Moodle's gradebook shows by default; more would be rounded away there
 
 
@@ -259,13 +263,17 @@ def save_review(user: User, sub: Submission, *, version: int, grade: str, feedba
         raise ReviewRejected(f"Unknown action '{action[:20]}'.")
     if version != sub.version:
         raise ReviewConflict()
+    feedback = (feedback or "").strip()
+    if len(feedback) > FEEDBACK_MAX:
+        raise ReviewRejected(f"The feedback is {len(feedback):,} characters long; the portal keeps at most "
+                             f"{FEEDBACK_MAX:,}. Shorten it, then save again.")
     value = parse_grade(grade, sub.assignment.grade_max)
     if action == "approve" and value is None and sub.assignment.grade_max:
         raise ReviewRejected("Give a grade before approving.")
     if sub.status != VideoStatus.READY.value and action == "approve":
         raise ReviewRejected("Only a video that is ready can be approved.")
     sub.grade = value
-    sub.feedback = (feedback or "").strip()[:20000]
+    sub.feedback = feedback
     state = ACTIONS[action]
     if state is not None:
         sub.review_state = state.value
@@ -285,13 +293,16 @@ def add_comment(user: User, sub: Submission, at_seconds: str, body: str) -> Comm
     body = (body or "").strip()
     if not body:
         raise ReviewRejected("Write a comment first.")
+    if len(body) > COMMENT_MAX:
+        raise ReviewRejected(f"The comment is {len(body):,} characters long; a comment can be at most "
+                             f"{COMMENT_MAX:,}. Shorten it or split it in two.")
     try:
         at = float(at_seconds or 0)
     except ValueError:
         raise ReviewRejected("The time of a comment must be a number of seconds.") from None
     if not math.isfinite(at) or at < 0 or (sub.duration_seconds and at > sub.duration_seconds + 1):
         raise ReviewRejected("The comment's time is outside the video.")
-    comment = Comment(submission=sub, author_id=user.id, at_seconds=round(at, 1), body=body[:4000])
+    comment = Comment(submission=sub, author_id=user.id, at_seconds=round(at, 1), body=body)
     db.session.add(comment)
     db.session.flush()
     if sub.graded_at is not None:    # already graded: Moodle's feedback text must follow

@@ -32,8 +32,10 @@ def _latest(subs: list[Submission]) -> Submission | None:
 
 
 def points(value) -> str:
-    """88.50000 (Numeric(10, 5)) as a person writes it: 88.5."""
-    return f"{value.normalize():f}" if value is not None else ""
+    """A grade stored as Numeric(10, 5) as a person writes it: 88.5, not 88.50000 (also a filter)."""
+    if value is None:
+        return ""
+    return f"{value.normalize():f}" if hasattr(value, "normalize") else f"{value:g}"
 
 
 def _grade(sub: Submission) -> str:

@@ -40,14 +40,23 @@ def timecode(seconds: float) -> str:
     return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
 
 
+# Embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): in Moodle's feedback they would
+# reorder the text around them (a "\u202egnp.exe" trick); the portal's own pages isolate with <bdi>.
+BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+
+def _text(s: str) -> str:
+    return html.escape(s.translate(BIDI_CONTROLS))
+
+
 def feedback_html(sub: Submission, base_url: str) -> str:
     """Feedback text for Moodle: the teacher's words, then each time-coded comment as a link that
     opens the portal player at that second."""
-    parts = [f"<p>{html.escape(line)}</p>" for line in sub.feedback.splitlines() if line.strip()]
+    parts = [f"<p>{_text(line)}</p>" for line in sub.feedback.splitlines() if line.strip()]
     if sub.comments:
         items = "".join(
             f'<li><a href="{base_url}/grading/{sub.id}?t={int(c.at_seconds)}">{timecode(c.at_seconds)}</a> '
-            f"{html.escape(c.body)}</li>" for c in sub.comments)
+            f"{_text(c.body)}</li>" for c in sub.comments)
         parts.append(f"<p>Comments on the video:</p><ul>{items}</ul>")
     return "".join(parts)
 
