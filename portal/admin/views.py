@@ -24,6 +24,11 @@ def _admins_only():
     authz.require_site_admin(current_user)
 
 
+@bp.context_processor
+def _alert_titles():
+    return {"titles": alerts.TITLES}
+
+
 @bp.get("/")
 def dashboard():
     return render_template("admin/dashboard.html", alerts=alerts.collect(),

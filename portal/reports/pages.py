@@ -172,36 +172,63 @@ def index_page(user: User, period: Period, now: datetime) -> dict:
 # --- the forecast --------------------------------------------------------------------------------
 
 class BadForecast(ValueError):
-    """Forecast inputs that cannot be used; the message is for people."""
+    """Forecast inputs that cannot be used; the message is for people, `field` the input to fix."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
-FORECAST_DEFAULTS = {"users": "100", "months": "3", "per_month": "", "size_gb": "5", "bitrate_mbps": "5",
-                     "views": "1", "videos_per_user": "1", "retention_days": "90"}
+FORECAST_DEFAULTS = {"onboard": "evenly", "users": "100", "months": "3", "per_month": "", "size_gb": "5",
+                     "bitrate_mbps": "5", "views": "1", "videos_per_user": "1", "retention_days": "90"}
+FORECAST_LABELS = {"users": "Users", "months": "Months", "size_gb": "Size (GB)", "bitrate_mbps": "Bitrate (Mbps)",
+                   "views": "Views per video", "videos_per_user": "Videos per user", "retention_days": "Kept for (days)"}
+ONBOARD = ("evenly", "per_month")
 
 
 def _number(args, name: str, kind=Decimal, minimum=0, maximum=10**7):
+    label = FORECAST_LABELS[name]
     raw = (args.get(name) or FORECAST_DEFAULTS[name]).strip().replace(",", "")
     try:
         value = kind(raw)
     except (ValueError, ArithmeticError):
-        raise BadForecast(f"'{raw}' is not a number ({name.replace('_', ' ')})") from None
+        whole = " whole" if kind is int else ""
+        raise BadForecast(f"{label}: '{raw[:20]}' is not a{whole} number.", name) from None
     if (isinstance(value, Decimal) and not value.is_finite()) or not minimum <= value <= maximum:
-        raise BadForecast(f"{name.replace('_', ' ')} must be between {minimum} and {maximum:,}")
+        raise BadForecast(f"{label} must be between {minimum} and {maximum:,}.", name)
     return value
 
 
-def forecast_inputs(args) -> tuple[costs.ForecastInputs, dict]:
-    """Inputs from the form: either users per month ("33, 33, 34") or users spread evenly over
-    a number of months. Sizes in decimal GB and Mbps, as Cloudflare and the seed plan count."""
+def forecast_form(args) -> dict:
+    """The form as the person filled it in (defaults where they left a field out)."""
     form = {k: (args.get(k) if args.get(k) is not None else v) for k, v in FORECAST_DEFAULTS.items()}
+    if args.get("onboard") is None and (args.get("per_month") or "").strip():
+        form["onboard"] = "per_month"           # a link from before the choice was explicit
+    return form
+
+
+def forecast_inputs(args) -> tuple[costs.ForecastInputs, dict]:
+    """Inputs from the form: users spread evenly over a number of months, or users per month
+    ("33, 33, 34"), as the person chose; never one silently overriding the other. Sizes in decimal GB
+    and Mbps, as Cloudflare and the seed plan count."""
+    form = forecast_form(args)
+    onboard = form["onboard"]
+    if onboard not in ONBOARD:
+        raise BadForecast("Choose how users are onboarded: evenly over months, or per month.", "onboard")
     per_month = (args.get("per_month") or "").strip()
-    if per_month:
+    if args.get("onboard") is None and per_month and (args.get("users") or args.get("months")):
+        raise BadForecast("Give either a number of users spread over months, or users per month, not both.",
+                          "per_month")
+    if onboard == "per_month":
+        if not per_month:
+            raise BadForecast("Users per month: give one number per month, e.g. 33, 33, 34.", "per_month")
         try:
             joined = tuple(int(x) for x in per_month.replace(";", ",").split(",") if x.strip())
         except ValueError:
-            raise BadForecast("Users per month: whole numbers separated by commas, e.g. 33, 33, 34") from None
+            raise BadForecast("Users per month: whole numbers separated by commas, e.g. 33, 33, 34.",
+                              "per_month") from None
         if not joined or len(joined) > 120 or any(n < 0 or n > 10**6 for n in joined):
-            raise BadForecast("Users per month: 1 to 120 months of 0 to 1,000,000 users")
+            raise BadForecast("Users per month: 1 to 120 months of 0 to 1,000,000 users.", "per_month")
     else:
         joined = tuple(costs.spread_users(_number(args, "users", int, 0, 10**6),
                                           _number(args, "months", int, 1, 120)))

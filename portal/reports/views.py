@@ -120,7 +120,10 @@ def forecast():
     try:
         inputs, form = pages.forecast_inputs(request.args)
     except pages.BadForecast as exc:
-        abort(400, str(exc))
+        # The form stays as typed and the table region says what to fix: never numbers for other inputs.
+        return render_region("forecast-table", "reports/forecast.html", "reports/_forecast_table.html",
+                             status=400, forecast=None, form=pages.forecast_form(request.args),
+                             error=str(exc), error_field=exc.field)
     result = costs.forecast(inputs, pages.prices())
     return render_region("forecast-table", "reports/forecast.html", "reports/_forecast_table.html",
                          forecast=result, form=form)

@@ -281,4 +281,12 @@ def test_forecast_page_shows_the_seed_table(client, w):
                       headers={"HX-Request": "true", "HX-Target": "forecast-table"})
     assert "<html" not in frag.get_data(as_text=True)
     resp = client.get("/reports/forecast?users=many")
-    assert resp.status_code == 400 and "is not a number" in resp.get_data(as_text=True)
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and "is not a whole number" in body
+    assert "could not be understood" not in body and "$146.00" not in body    # no stale table beside it
+    assert 'value="many" aria-label="Users" aria-invalid="true"' in body       # the form keeps what was typed
+    frag = client.get("/reports/forecast?onboard=per_month&per_month=5,x",
+                      headers={"HX-Request": "true", "HX-Target": "forecast-table"})
+    text = frag.get_data(as_text=True)
+    assert frag.status_code == 400 and "Nothing forecast: Users per month" in text and "<table" not in text
+    assert "HX-Retarget" not in frag.headers                                  # it replaces the stale table

@@ -61,10 +61,25 @@ def test_forecast_form_defaults_are_the_seed():
     assert form["users"] == "100"
 
 
-def test_forecast_form_per_month_wins_over_even_spread():
-    inputs, _ = forecast_inputs({"per_month": "10; 20, 30", "users": "999", "size_gb": "1.5", "views": "2.5"})
+def test_forecast_form_counts_only_the_chosen_way_of_onboarding():
+    inputs, _ = forecast_inputs({"onboard": "per_month", "per_month": "10; 20, 30", "users": "999",
+                                 "size_gb": "1.5", "views": "2.5"})
     assert inputs.new_users_per_month == (10, 20, 30)
     assert inputs.video_bytes == 1_500_000_000 and float(inputs.views_per_video) == 2.5
+    inputs, _ = forecast_inputs({"onboard": "evenly", "per_month": "50, 60", "users": "100", "months": "3"})
+    assert inputs.new_users_per_month == (33, 33, 34)
+    inputs, form = forecast_inputs({"per_month": "50, 60"})              # an old link: per month it is
+    assert inputs.new_users_per_month == (50, 60) and form["onboard"] == "per_month"
+
+
+@pytest.mark.parametrize("args,words", [
+    ({"per_month": "50, 60", "users": "100"}, "not both"),              # never one silently overriding the other
+    ({"onboard": "per_month", "per_month": ""}, "one number per month"),
+    ({"onboard": "sometimes"}, "Choose how users are onboarded"),
+    ({"users": "many"}, "Users: 'many' is not a whole number")])
+def test_forecast_form_ambiguity_is_refused_in_words(args, words):
+    with pytest.raises(BadForecast, match=words):
+        forecast_inputs(args)
 
 
 @pytest.mark.parametrize("args", [{"users": "x"}, {"per_month": "1,a"}, {"months": "0"}, {"size_gb": "-1"},
@@ -76,5 +91,5 @@ def test_forecast_form_refuses_nonsense(args):
 
 
 def test_defaults_cover_every_field():
-    assert set(pages.FORECAST_DEFAULTS) == {"users", "months", "per_month", "size_gb", "bitrate_mbps",
+    assert set(pages.FORECAST_DEFAULTS) == {"onboard", "users", "months", "per_month", "size_gb", "bitrate_mbps",
                                             "views", "videos_per_user", "retention_days"}
