@@ -92,3 +92,21 @@ def test_standalone_review_page_has_one_h1_and_every_page_a_skip_link(client, wo
     assert 'class="skip-link" href="#main"' in page
     frag = client.get(f"/grading/{world['sub'].id}", headers={"HX-Request": "true", "HX-Target": "review"}).text
     assert "<h1" not in frag
+
+
+def test_names_in_reports_and_admin_pages_are_isolated(client, make, db):
+    from portal.audit import record
+    company = make.company(f"Acme {RLO}oc")
+    course = make.course(company)
+    a = make.assignment(course)
+    student = make.student(course, fullname=f"Mallory {RLO}fdp.exe")
+    make.submission(a, student, status="ready")
+    manager = make.manager_of(company)
+    record("report.viewed", make.user(f"u{RLO}x", is_site_admin=True), object_type="company",
+           object_id=company.id, company_id=company.id)
+    db.session.commit()
+    login(client, manager)
+    assert f"<bdi>Acme {RLO}oc</bdi>" in client.get("/reports/").text
+    drill = client.get(f"/reports/companies/{company.id}/assignments/{a.id}").text
+    assert f"<bdi>Mallory {RLO}fdp.exe</bdi>" in drill
+    assert f"<bdi>u{RLO}x</bdi>" in client.get(f"/reports/companies/{company.id}/audit").text
