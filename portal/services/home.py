@@ -100,9 +100,11 @@ def landing_endpoint(user: User, blueprints) -> str | None:
     """Where someone who is not a student starts: their own work, not an empty welcome."""
     if user.is_site_admin and "admin" in blueprints:
         return "admin.dashboard"
-    if authz.is_teacher(user) and "grading" in blueprints:
-        return "grading.queue"
+    # IOMAD enrols company managers in every company course with a role that may grade
+    # (companycourseeditor): their own work is still the company's report; the queue is in the menu.
     if authz.is_manager(user) and "reports" in blueprints:
         return "reports.index"
+    if authz.is_teacher(user) and "grading" in blueprints:
+        return "grading.queue"
     return None
 

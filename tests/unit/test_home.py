@@ -73,6 +73,7 @@ def test_teacher_manager_and_admin_land_on_their_work(client, make, db):
     course = make.course(company)
     teacher = make.teacher(course)
     manager = make.manager_of(company)
+    make.enrol(manager, course, "editingteacher")     # IOMAD's companycourseeditor may grade: still a manager
     admin = make.user(is_site_admin=True)
     for user, where in ((teacher, "/grading/"), (manager, "/reports/"), (admin, "/admin/")):
         with client.session_transaction() as s:
