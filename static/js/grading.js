@@ -163,8 +163,9 @@
     } else if (form && form.id === "comment-form") {
       problemWith(form, "The comment was not added: the portal could not be reached. Your words are still in the field; press Enter to try again.");
     } else {
-      problemWith(document.body, "The portal could not be reached. Check the connection, then try again.");
+      return;                      // static/js/portal.js says it for every page
     }
+    event.preventDefault();
   });
   // The portal sends its own error pages to #messages (HX-Retarget) and its refusals (409, 422) as
   // the pane with the teacher's words in it; anything else (a proxy's 502 page) must not replace

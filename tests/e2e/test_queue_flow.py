@@ -97,3 +97,13 @@ def test_feedback_shows_how_much_room_is_left(page, live_portal, make, db):
     page.fill("#feedback", "abc")
     assert page.inner_text("#feedback-count") == "3 of 20,000 characters"
     assert page.get_attribute("#feedback", "maxlength") == "20000"
+
+
+def test_any_request_lost_on_the_network_is_told(page, live_portal, make, db):
+    teacher, subs = _world(make, db, n=1)
+    live_portal.login(page, teacher)
+    page.goto(f"{live_portal.url}/grading/")
+    page.route(f"**/grading/{subs[0].id}", lambda route: route.abort("internetdisconnected"))
+    page.keyboard.press("j")                                       # opening a review, not a form
+    page.wait_for_selector("#messages [role=alert]")
+    assert "could not be reached" in page.inner_text("#messages")
