@@ -102,12 +102,20 @@ def cancel(submission_id: int):
     return redirect(url_for("uploads.assignment", cmid=sub.assignment.cmid))
 
 
+def _start_time(raw: str | None) -> float | None:
+    try:
+        t = float(raw or "")
+    except ValueError:
+        return None
+    return t if 0 < t < 86400 else None
+
+
 @bp.get("/uploads/<int:submission_id>/watch")
 @login_required
 def watch(submission_id: int):
     sub = authz.submission_or_404(current_user, submission_id, authz.Right.PLAY)
-    try:
-        playback = playback_for(current_user, sub)
+    try:   # ?t= from a comment's link in Moodle's feedback: the player starts at that moment
+        playback = playback_for(current_user, sub, start_time=_start_time(request.args.get("t")))
     except PlaybackUnavailable as exc:
         abort(409, str(exc))
     return render_region("player", "uploads/watch.html", "uploads/_player.html", sub=sub, playback=playback)

@@ -56,3 +56,21 @@ def test_comments_wait_until_the_review_is_given(page, live_portal, stream_emula
     page.goto(f"{live_portal.url}/uploads/{sub.id}/watch")
     page.locator("#stream-player").wait_for()
     assert "Draft thought" not in page.content()
+
+
+def test_the_comment_link_in_moodle_opens_the_students_player_at_that_moment(page, live_portal, stream_emulator,
+                                                                            make, make_video, db):
+    course = make.course()
+    student = make.student(course)
+    uid = stream_emulator.ready_video(make_video(8))
+    sub = make.submission(make.assignment(course), student, status="ready", stream_uid=uid,
+                          review_state="approved", grade=Decimal(9))
+    live_portal.login(page, student)
+    page.goto(f"{live_portal.url}/grading/{sub.id}?t=5")          # the link as Moodle's feedback has it
+    assert f"/uploads/{sub.id}/watch" in page.url
+    assert "startTime=5s" in page.get_attribute("#stream-player", "src")
+    for _ in range(300):
+        if _frame_time(page) >= 4.9:
+            break
+        page.wait_for_timeout(50)
+    assert _frame_time(page) >= 4.9
