@@ -23,6 +23,7 @@ def main() -> None:
     p.add_argument("--no-control", action="store_true", help="Hide the /_emulator test controls")
     a = p.parse_args()
     public = a.public_url or f"http://{a.host}:{a.port}"
+    a.data_dir = os.path.abspath(a.data_dir)       # relative to where it was started, as a person means it
     os.makedirs(a.data_dir, exist_ok=True)
     app = create_app({"account_id": a.account_id, "api_token": a.api_token, "data_dir": a.data_dir,
                       "public_url": public, "processing_delay": a.processing_delay, "control": not a.no_control})

@@ -40,7 +40,9 @@ def parse_iso(value: str | None) -> datetime | None:
 
 class Store:
     def __init__(self, root: Path):
-        self.root = Path(root)
+        # Absolute from the start: a relative folder (the Procfile's `--data-dir var/stream`) means
+        # the working directory's, but Flask's send_file would read it against the package folder.
+        self.root = Path(root).resolve()
         (self.root / "videos").mkdir(parents=True, exist_ok=True)
         (self.root / "media").mkdir(exist_ok=True)
         self.lock = threading.RLock()
