@@ -37,7 +37,11 @@ HINTS = {
 
 def wants_json() -> bool:
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    return request.path.startswith(("/api/", "/uploads/", "/webhooks/")) or best == "application/json"
+    if request.path.startswith(("/api/", "/webhooks/")):
+        return True
+    # Under /uploads/ the tus client and scripts read JSON, but a person's page (watch, a form's
+    # answer) asks for HTML and must get words, never {"error": …}.
+    return best == "application/json" or (request.path.startswith("/uploads/") and best != "text/html")
 
 
 def error_response(code: int, message: str | None = None):

@@ -57,8 +57,13 @@ def video_words(status: str | None) -> str:
     return VIDEO_WORDS.get(status or "", status or "")
 
 
+def lateness(handed_in, due) -> str | None:
+    from .services.submissions import lateness as _lateness
+    return _lateness(handed_in, due)
+
+
 def init_templating(app: Flask) -> None:
-    app.jinja_env.globals.update(nav_items=nav_items, vendor_url=vendor_url)
+    app.jinja_env.globals.update(nav_items=nav_items, vendor_url=vendor_url, lateness=lateness)
     app.jinja_env.filters.update(clock=clock, review_words=review_words, video_words=video_words, points=points)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -121,8 +121,8 @@ def sync_state_column():
 # A queue line is plain columns, not ORM objects: the list is the hot path (bench/grading_queue.py).
 _ROW_COLUMNS = (Submission.id, Submission.attempt, Submission.uploaded_at, Submission.status,
                 Submission.review_state, Submission.grade, User.fullname.label("student"),
-                Assignment.name.label("assignment"), Course.fullname.label("course"),
-                sync_state_column().label("sync_state"))
+                Assignment.name.label("assignment"), Assignment.due_at.label("due_at"),
+                Course.fullname.label("course"), sync_state_column().label("sync_state"))
 
 
 def _assignments_where(*conditions) -> Select:

@@ -41,6 +41,17 @@ ERROR_HELP = {
 }
 
 
+# The names people know the accepted containers by (the file picker still filters by MIME type).
+TYPE_NAMES = {"video/mp4": "MP4", "video/quicktime": "MOV", "video/webm": "WebM", "video/x-matroska": "MKV",
+              "video/x-msvideo": "AVI", "video/3gpp": "3GP", "video/mpeg": "MPEG"}
+
+
+def type_names(accepted_types: str) -> str:
+    """'video/mp4,video/quicktime' -> 'MP4, MOV'."""
+    types = [t.strip() for t in accepted_types.split(",") if t.strip()]
+    return ", ".join(TYPE_NAMES.get(t, t.split("/")[-1].upper()) for t in types)
+
+
 class UploadRefused(Exception):
     """The upload may not start; `status` is the HTTP status, `message` is for the student."""
 
@@ -95,6 +106,34 @@ def closed_reason(assignment: Assignment, now: datetime) -> str | None:
     return None
 
 
+def late_notice(assignment: Assignment, now: datetime) -> str | None:
+    """What a student uploading after the due date (and before any cut-off) is told first."""
+    if not assignment.due_at or now <= assignment.due_at:
+        return None
+    until = (f" until {assignment.cutoff_at:%d %b %Y %H:%M} UTC" if assignment.cutoff_at else "")
+    return (f"The due date was {assignment.due_at:%d %b %Y %H:%M} UTC. You can still upload{until}, "
+            f"but your teacher will see the video as late.")
+
+
+def lateness(handed_in: datetime | None, due: datetime | None) -> str | None:
+    """'late by 2 h' when a video was handed in (its upload finished) after the due date, as Moodle
+    counts a late submission; None when on time, not handed in yet, or there is no due date."""
+    if due is None or handed_in is None or handed_in <= due:
+        return None
+    return human_lateness(handed_in - due)
+
+
+def human_lateness(late: timedelta) -> str:
+    """'late by 2 h', 'late by 3 days', 'late by 25 min': the unit a teacher reads at a glance."""
+    minutes = max(1, int(late.total_seconds() // 60))
+    if minutes < 60:
+        return f"late by {minutes} min"
+    hours = minutes // 60
+    if hours < 48:
+        return f"late by {hours} h"
+    return f"late by {hours // 24} days"
+
+
 def check_claim(assignment: Assignment, claim: UploadClaim) -> None:
     if claim.length <= 0:
         raise UploadRefused(400, "The file is empty.")
@@ -104,7 +143,7 @@ def check_claim(assignment: Assignment, claim: UploadClaim) -> None:
     accepted = [t.strip() for t in assignment.accepted_types.split(",") if t.strip()]
     if claim.filetype not in accepted:
         raise UploadRefused(415, f"'{claim.filename}' is not an accepted video type "
-                                 f"({', '.join(accepted)}). Export it as MP4 and try again.")
+                                 f"({type_names(assignment.accepted_types)}). Export it as MP4 and try again.")
     if claim.duration_seconds is None or claim.duration_seconds <= 0:
         raise UploadRefused(422, "The video's length could not be read. Try another browser, or "
                                  "export the video as MP4.")
@@ -182,8 +221,15 @@ def start_upload(student: User, assignment: Assignment, claim: UploadClaim,
 
 def cancel_upload(student: User, sub: Submission, stream: StreamClient) -> None:
     """Give up an unfinished upload: deleted at Stream, the attempt freed."""
-    if sub.status != VideoStatus.UPLOADING.value or sub.student_id != student.id:
-        raise UploadRefused(409, "Only an unfinished upload can be cancelled.")
+    if sub.student_id != student.id:
+        raise UploadRefused(404, "Not found.")
+    if sub.status == VideoStatus.UPLOADING.value and refresh_from_stream(sub, stream):
+        db.session.commit()        # it finished (in another tab) before the webhook told us
+    if sub.status != VideoStatus.UPLOADING.value:
+        done = sub.status not in TERMINAL and sub.status != VideoStatus.ERROR.value
+        raise UploadRefused(409, "This upload had already finished, so there was nothing to cancel; it is "
+                                 "listed under Your submissions." if done else
+                                 "This upload had already stopped; there is nothing left to cancel.")
     if sub.stream_uid:
         try:
             stream.delete_video(sub.stream_uid)

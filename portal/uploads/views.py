@@ -1,7 +1,7 @@
 """The student's assignment page and the tus creation endpoint. Thin: services decide."""
 from __future__ import annotations
 
-from flask import abort, current_app, jsonify, make_response, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, make_response, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from .. import authz
@@ -10,7 +10,7 @@ from ..models import Assignment, Submission, VideoStatus
 from ..services import status_polls, submissions
 from ..services.playback import PlaybackUnavailable, playback_for
 from ..services.stream import StreamError, client_from_settings
-from ..web import render_region
+from ..web import is_htmx_swap, render_region
 from . import bp
 from .tus import claim_from
 
@@ -49,11 +49,14 @@ def assignment(cmid: int):
     attempts = submissions.attempts(current_user, a)
     settings = current_app.config["SETTINGS"]
     used = submissions.attempts_used(current_user, a)
-    return render_template("uploads/assignment.html", assignment=a, attempts=attempts,
-                           in_flight=submissions.in_flight(current_user, a),
-                           attempts_left=max(a.max_attempts - used, 0),
-                           closed=submissions.closed_reason(a, submissions.utcnow()),
-                           chunk_size=settings.upload_chunk_bytes, human_size=submissions.human_size)
+    now = submissions.utcnow()
+    # The page, or only the attempts (and the count left) when an upload has just finished.
+    return render_region("attempts", "uploads/assignment.html", "uploads/_attempts.html",
+                         assignment=a, attempts=attempts, in_flight=submissions.in_flight(current_user, a),
+                         attempts_left=max(a.max_attempts - used, 0), oob=is_htmx_swap("attempts"),
+                         closed=submissions.closed_reason(a, now), late=submissions.late_notice(a, now),
+                         chunk_size=settings.upload_chunk_bytes, human_size=submissions.human_size,
+                         type_names=submissions.type_names)
 
 
 @bp.post("/uploads/<int:cmid>/tus")
@@ -98,7 +101,11 @@ def cancel(submission_id: int):
     try:
         submissions.cancel_upload(current_user, sub, stream())
     except submissions.UploadRefused as refused:
-        abort(refused.status, refused.message)
+        # Typically the upload finished in another tab after this page was shown: say so, in words.
+        flash(refused.message, "warning")
+    except StreamError:
+        flash("Cloudflare Stream is not answering, so the upload could not be cancelled yet. "
+              "Nothing was lost; try again in a minute.", "error")
     return redirect(url_for("uploads.assignment", cmid=sub.assignment.cmid))
 
 

@@ -2,14 +2,44 @@
 // resume after anything (the portal keeps the upload URL and the file's fingerprint).
 (function () {
   "use strict";
+  const MiB = 1024 * 1024;
+  // Stream's tus rules: every chunk but the last is at least 5 MiB and a multiple of 256 KiB.
+  const MIN_CHUNK = 5 * MiB, CHUNK_STEP = 256 * 1024;
+  // A dropped connection re-sends the chunk in flight: aim for chunks of about this much transfer.
+  const CHUNK_SECONDS = 30;
+
+  // The next chunk for a link that moved `bytesPerSecond`: about CHUNK_SECONDS of transfer, within
+  // Stream's rules and the portal's largest chunk. 1 Mbit/s gives 5 MiB (42 s lost at worst per drop).
+  function chunkFor(bytesPerSecond, largest) {
+    const wanted = Math.floor(bytesPerSecond * CHUNK_SECONDS / CHUNK_STEP) * CHUNK_STEP;
+    return Math.max(MIN_CHUNK, Math.min(largest, wanted || MIN_CHUNK));
+  }
+
+  // Time left as a person says it.
+  function remaining(seconds) {
+    if (!isFinite(seconds) || seconds < 0) return "";
+    if (seconds < 10) return "a few seconds left";
+    if (seconds < 55) return "about " + Math.round(seconds / 5) * 5 + " seconds left";
+    const minutes = Math.round(seconds / 60);
+    if (minutes < 60) return "about " + minutes + (minutes === 1 ? " minute" : " minutes") + " left";
+    const h = Math.floor(minutes / 60), m = minutes % 60;
+    return "about " + h + (h === 1 ? " hour" : " hours") + (m ? " " + m + (m === 1 ? " minute" : " minutes") : "") + " left";
+  }
+  window.StreamUpload = { chunkFor: chunkFor, remaining: remaining, MIN_CHUNK: MIN_CHUNK };
+
   const area = document.getElementById("upload");
   if (!area) return;
   const $ = (id) => document.getElementById(id);
   const d = area.dataset;
   const csrf = JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"];
-  const chunkSize = Number(d.chunkSize);
-  let upload = null, wakeLock = null, uploading = false;
+  const largestChunk = Number(d.chunkSize);
+  // A retried request keeps trying, long after the list's end: the page recovers by itself.
+  const RETRY_DELAYS = [0, 1000, 3000, 5000, 10000, 20000, 30000].concat(Array(500).fill(60000));
+  let upload = null, wakeLock = null;
+  // One transfer at a time: "running" from start() until tus reports success, error or our abort.
+  let running = false, stopping = null, finished = false;
   let samples = [];   // [time ms, bytes] for speed over the last few seconds
+  let chunkStarted = 0;
 
   function human(bytes) {      // as Moodle shows sizes (and human_size on the server): 1024-based
     const units = ["bytes", "KB", "MB", "GB"];
@@ -17,15 +47,19 @@
     while (bytes >= 1024 && i < units.length - 1) { bytes /= 1024; i++; }
     return i ? bytes.toFixed(1).replace(/\.0$/, "") + " " + units[i] : bytes.toFixed(0) + " bytes";
   }
-  function duration(seconds) {
-    if (!isFinite(seconds)) return "—";
-    const m = Math.floor(seconds / 60), s = Math.round(seconds % 60);
-    return m >= 60 ? Math.floor(m / 60) + " h " + (m % 60) + " min" : m + " min " + s + " s";
-  }
   function refuse(message) {
     const box = $("preflight");
     box.textContent = message;
     box.hidden = false;
+  }
+  function notice(message) {       // what the page is doing about a fault; empty when all is well
+    const box = $("upload-notice");
+    box.textContent = message || "";
+    box.hidden = !message;
+  }
+  function buttons(state) {        // exactly one of Pause / Resume, or neither
+    $("pause").hidden = state !== "running";
+    $("resume").hidden = state !== "paused";
   }
 
   // Duration read locally from the file's own metadata: no byte leaves the browser for this.
@@ -43,10 +77,11 @@
   }
 
   // Fingerprint: size plus SHA-256 of the first and last chunk, so the same file is recognised
-  // after a browser restart or on another device, and a different file is not.
+  // after a browser restart or on another device, and a different file is not. The slice size is
+  // the portal's largest chunk, not the adaptive one, so a fingerprint never changes with the link.
   async function fingerprint(file) {
-    const head = await file.slice(0, Math.min(chunkSize, file.size)).arrayBuffer();
-    const tail = await file.slice(Math.max(0, file.size - chunkSize)).arrayBuffer();
+    const head = await file.slice(0, Math.min(largestChunk, file.size)).arrayBuffer();
+    const tail = await file.slice(Math.max(0, file.size - largestChunk)).arrayBuffer();
     const parts = [];
     for (const buf of [head, tail]) {
       const digest = await crypto.subtle.digest("SHA-256", buf);
@@ -58,7 +93,7 @@
   async function preflight(file) {
     const accepted = d.accept.split(",").map((t) => t.trim());
     if (!accepted.includes(file.type)) {
-      return "“" + file.name + "” is not an accepted video type (" + accepted.join(", ") +
+      return "“" + file.name + "” is not an accepted video type (" + d.acceptNames +
         "). Export it as MP4 and try again.";
     }
     if (file.size > Number(d.maxBytes)) {
@@ -79,6 +114,7 @@
 
   function showProgress(sent, total) {
     const now = Date.now();
+    notice("");                     // bytes are moving again
     samples.push([now, sent]);
     while (samples.length > 2 && now - samples[0][0] > 8000) samples.shift();
     const [t0, b0] = samples[0];
@@ -86,24 +122,70 @@
     const pct = total ? (sent / total) * 100 : 0;
     $("bar").value = pct;
     $("progress-text").textContent = pct.toFixed(1) + "% · " + human(sent) + " of " + human(total) +
-      (speed > 0 ? " · " + human(speed) + "/s · about " + duration((total - sent) / speed) + " left" : "");
+      (speed > 0 ? " · " + human(speed) + "/s · " + remaining((total - sent) / speed) : "");
+  }
+
+  // After each chunk, size the next one from how fast this one went.
+  function chunkDone(chunkSize) {
+    const now = Date.now();
+    const seconds = (now - chunkStarted) / 1000;
+    chunkStarted = now;
+    if (upload && seconds > 0) {
+      upload.options.chunkSize = chunkFor(chunkSize / seconds, largestChunk);
+      area.dataset.currentChunk = String(upload.options.chunkSize);
+    }
+  }
+
+  function explain(err) {           // a fault the page keeps retrying, in words
+    const status = err.originalResponse ? err.originalResponse.getStatus() : 0;
+    if (status === 0) {
+      return "Cloudflare Stream is not answering, or the connection dropped. This page keeps trying " +
+        "by itself and continues where it stopped; leave it open.";
+    }
+    return "Cloudflare Stream is not answering right now. This page keeps trying by itself; leave it open.";
   }
 
   async function keepAwake() {
     try { if ("wakeLock" in navigator) wakeLock = await navigator.wakeLock.request("screen"); } catch (e) { /* not allowed: fine */ }
   }
   function release() {
-    uploading = false;
+    running = false;
     if (wakeLock) { wakeLock.release().catch(() => {}); wakeLock = null; }
   }
+  function go() {                   // the single place a transfer starts
+    if (running || finished || !upload) return;
+    running = true;
+    samples = [];
+    chunkStarted = Date.now();
+    buttons("running");
+    keepAwake();
+    upload.start();
+  }
   window.addEventListener("beforeunload", (event) => {
-    if (uploading) { event.preventDefault(); event.returnValue = ""; }
+    if (running) { event.preventDefault(); event.returnValue = ""; }
   });
   document.addEventListener("visibilitychange", () => {
-    if (uploading && document.visibilityState === "visible") keepAwake();
+    if (running && document.visibilityState === "visible") keepAwake();
   });
 
+  // Done: the card says so, the stale resume offer goes, and the list of attempts (rendered by the
+  // portal from the same template as the page) shows the new attempt processing.
+  function succeeded() {
+    finished = true;
+    release();
+    notice("");
+    $("progress").hidden = true;
+    $("dropzone").hidden = true;
+    $("upload-done").hidden = false;
+    for (const id of ["resume-note", "cancel-form"]) { const el = $(id); if (el) el.remove(); }
+    $("upload-heading").textContent = "Upload complete";
+    if (window.htmx && $("attempts")) {
+      htmx.ajax("GET", location.pathname, { target: "#attempts", swap: "outerHTML" });
+    }
+  }
+
   async function start(file) {
+    if (running || finished) return;
     $("preflight").hidden = true;
     const problem = await preflight(file);
     if (problem) { refuse(problem); return; }
@@ -114,14 +196,14 @@
         human(Number(d.resumeSize)) + "). Pick that file to resume, or cancel the unfinished upload.");
       return;
     }
-    samples = [];
+    if (running) return;            // a second pick while the first was being checked
     $("progress").hidden = false;
     $("file").disabled = true;
     upload = new tus.Upload(file, {
       endpoint: d.endpoint,
       uploadUrl: resumeUrl,
-      chunkSize: chunkSize,
-      retryDelays: [0, 1000, 3000, 5000, 10000, 20000, 30000, 60000],
+      chunkSize: MIN_CHUNK,         // grows with the measured speed (chunkDone)
+      retryDelays: RETRY_DELAYS,
       headers: {},
       metadata: { filename: file.name, filetype: file.type, duration: String(file.durationSeconds),
                   fingerprint: fp },
@@ -137,11 +219,15 @@
       onShouldRetry(err, retryAttempt, options) {
         const status = err.originalResponse ? err.originalResponse.getStatus() : 0;
         // Retry network errors and server trouble; a refusal by the portal is final.
-        return status === 0 || status === 409 && err.originalRequest.getMethod() === "PATCH" ||
+        const retry = status === 0 || status === 409 && err.originalRequest.getMethod() === "PATCH" ||
           status === 423 || status >= 500;
+        if (retry && status !== 409 && status !== 423) notice(explain(err));
+        return retry;
       },
       onError(err) {
         release();
+        notice("");
+        buttons("none");
         $("file").disabled = false;
         let message = "The upload stopped: " + (err.message || err);
         const res = err.originalResponse;
@@ -151,38 +237,26 @@
         refuse(message + " Pick the same file to continue where it stopped.");
       },
       onProgress: showProgress,
-      onSuccess() {
-        release();
-        $("progress").hidden = true;
-        $("upload-done").hidden = false;
-        const id = area.dataset.submissionId || d.resumeId;
-        if (id && window.htmx) {
-          const url = d.statusUrl.replace(/\/0\/status$/, "/" + id + "/status");
-          htmx.ajax("GET", url, { target: "#upload-done", swap: "afterend" });
-        }
-      },
+      onChunkComplete: chunkDone,
+      onSuccess: succeeded,
     });
-    uploading = true;
-    keepAwake();
-    upload.start();
+    go();
   }
 
   $("pause").addEventListener("click", () => {
-    if (!upload) return;
-    upload.abort();
-    release();
-    $("pause").hidden = true;
-    $("resume").hidden = false;
-    $("progress-text").textContent += " · paused";
+    if (!running || stopping) return;
+    buttons("none");                // neither, until the transfer has really stopped
+    stopping = upload.abort().catch(() => {}).then(() => {
+      release();
+      stopping = null;
+      if (finished) return;
+      buttons("paused");
+      $("progress-text").textContent += " · paused";
+    });
   });
   $("resume").addEventListener("click", () => {
-    if (!upload) return;
-    samples = [];
-    uploading = true;
-    keepAwake();
-    upload.start();
-    $("pause").hidden = false;
-    $("resume").hidden = true;
+    if (stopping) return;           // still stopping: Resume is not offered until it has
+    go();
   });
   $("file").addEventListener("change", (e) => { if (e.target.files[0]) start(e.target.files[0]); });
   const zone = $("dropzone");
