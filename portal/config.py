@@ -83,7 +83,7 @@ SETTINGS: list[tuple[str, str, Any, Any, str]] = [
     ("USAGE_COLLECT_EVERY", "usage_collect_every", _int, "600",
      "Seconds between the worker's usage collections (stored and delivered minutes)."),
     ("PLAYBACK_TOKEN_TTL", "playback_token_ttl", _int, "3600", "Seconds a playback token lives (max 86400)."),
-    ("UPLOAD_CHUNK_BYTES", "upload_chunk_bytes", _int, str(50 * 1024 * 1024), "tus chunk size in the browser."),
+    ("UPLOAD_CHUNK_BYTES", "upload_chunk_bytes", _int, str(50 * 1024 * 1024), "Largest tus chunk the browser sends; it sizes chunks from the measured speed (about 30 s each, at least 5 MiB)."),
     ("UPLOAD_MAX_BYTES", "upload_max_bytes", _int, str(5 * 1024**3), "Default size limit of an assignment."),
     ("UPLOAD_MAX_MINUTES", "upload_max_minutes", _int, "60", "Default duration limit of an assignment."),
     ("RETENTION_DAYS", "retention_days", _int, "90", "Days a video is kept after upload by default."),
