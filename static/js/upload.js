@@ -198,6 +198,7 @@
     }
     if (running) return;            // a second pick while the first was being checked
     $("progress").hidden = false;
+    $("dropzone").hidden = true;    // one file per upload: the picker is back only if it stops
     $("file").disabled = true;
     upload = new tus.Upload(file, {
       endpoint: d.endpoint,
@@ -229,6 +230,7 @@
         notice("");
         buttons("none");
         $("file").disabled = false;
+        $("dropzone").hidden = false;
         let message = "The upload stopped: " + (err.message || err);
         const res = err.originalResponse;
         if (res && res.getBody()) {
