@@ -148,8 +148,21 @@
   async function keepAwake() {
     try { if ("wakeLock" in navigator) wakeLock = await navigator.wakeLock.request("screen"); } catch (e) { /* not allowed: fine */ }
   }
+  // Across tabs and windows of this browser too: the transfer holds a Web Lock named after the
+  // assignment, so a second tab cannot send the same upload at the same time (Stream would answer 423).
+  let unlock = null;
+  function lock() {
+    if (!navigator.locks) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      navigator.locks.request("stream-portal upload " + d.endpoint, { ifAvailable: true }, (held) => {
+        resolve(Boolean(held));
+        return held ? new Promise((done) => { unlock = done; }) : undefined;
+      });
+    });
+  }
   function release() {
     running = false;
+    if (unlock) { unlock(); unlock = null; }
     if (wakeLock) { wakeLock.release().catch(() => {}); wakeLock = null; }
   }
   function go() {                   // the single place a transfer starts
@@ -158,8 +171,20 @@
     samples = [];
     chunkStarted = Date.now();
     buttons("running");
-    keepAwake();
-    upload.start();
+    lock().then((held) => {
+      if (!running) { release(); return; }           // paused while waiting for the lock
+      if (!held) {
+        release();
+        buttons(upload.url ? "paused" : "none");
+        $("file").disabled = false;
+        $("dropzone").hidden = false;
+        refuse("This upload is being sent from another tab or window; let it finish there, or close " +
+          "that one and continue here.");
+        return;
+      }
+      keepAwake();
+      upload.start();
+    });
   }
   window.addEventListener("beforeunload", (event) => {
     if (running) { event.preventDefault(); event.returnValue = ""; }

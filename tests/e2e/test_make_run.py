@@ -192,7 +192,7 @@ def _walk(demo: Demo, browser, make_video, checks: Checks) -> None:
     page.set_default_timeout(30_000)
     page.goto(f"{demo.moodle}/mod/assign/view.php?id=101")
     moodle_login(page, "student1")
-    page.get_by_role("link", name="Stream Portal").click()
+    page.get_by_role("link", name="Stream Portal", exact=True).click()   # the link in the assignment intro
     page.get_by_role("link", name="Sign in with Moodle").click()
     page.get_by_role("button", name="Allow").click()
     page.wait_for_url(f"{demo.portal}/a/101")

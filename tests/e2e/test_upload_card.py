@@ -160,3 +160,24 @@ def test_words_a_person_uses(browser, live_portal, assignment_for):
     assert "Choose a video" in text and "drop" not in text.lower()
     assert_no_horizontal_overflow(page)
     phone.close()
+
+
+def test_a_second_tab_does_not_send_the_same_upload(browser, live_portal, assignment_for, big_video, db):
+    assignment, student = assignment_for
+    context = browser.new_context()
+    first = context.new_page()
+    _open(first, live_portal, assignment, student)
+    statuses, second_patches = [], []
+    first.on("response", lambda r: r.request.method == "PATCH" and statuses.append(r.status))
+    first.route("**/tus/**", lambda route: (first.wait_for_timeout(300), route.continue_()))
+    first.set_input_files("#file", str(big_video))
+    wait_js(first, "document.getElementById('bar').value > 0")
+    second = context.new_page()                 # the same student opens the page again meanwhile
+    second.on("request", lambda r: r.method == "PATCH" and second_patches.append(r.url))
+    second.goto(f"{live_portal.url}/a/{assignment.cmid}")
+    second.set_input_files("#file", str(big_video))
+    wait_js(second, "document.getElementById('preflight').textContent.includes('another tab')")
+    first.wait_for_selector("#upload-done", state="visible", timeout=30_000)
+    first.unroute_all(behavior="ignoreErrors")
+    assert second_patches == [] and 423 not in statuses
+    context.close()
