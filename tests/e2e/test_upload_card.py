@@ -169,7 +169,17 @@ def test_a_second_tab_does_not_send_the_same_upload(browser, live_portal, assign
     _open(first, live_portal, assignment, student)
     statuses, second_patches = [], []
     first.on("response", lambda r: r.request.method == "PATCH" and statuses.append(r.status))
-    first.route("**/tus/**", lambda route: (first.wait_for_timeout(300), route.continue_()))
+    held, patches = [], []
+
+    def hold_after_first_chunk(route):         # the first tab is mid-upload as long as the test needs
+        if route.request.method == "PATCH":
+            patches.append(route)
+            if len(patches) > 1 and not held_released:
+                held.append(route)
+                return
+        route.continue_()
+    held_released = False
+    first.route("**/tus/**", hold_after_first_chunk)
     first.set_input_files("#file", str(big_video))
     wait_js(first, "document.getElementById('bar').value > 0")
     second = context.new_page()                 # the same student opens the page again meanwhile
@@ -177,6 +187,9 @@ def test_a_second_tab_does_not_send_the_same_upload(browser, live_portal, assign
     second.goto(f"{live_portal.url}/a/{assignment.cmid}")
     second.set_input_files("#file", str(big_video))
     wait_js(second, "document.getElementById('preflight').textContent.includes('another tab')")
+    held_released = True
+    for route in held:
+        route.continue_()
     first.wait_for_selector("#upload-done", state="visible", timeout=30_000)
     first.unroute_all(behavior="ignoreErrors")
     assert second_patches == [] and 423 not in statuses
