@@ -54,6 +54,7 @@ def test_one_of_pause_and_resume_and_never_two_transfers(page, live_portal, assi
     assert 423 not in seen["statuses"], seen["statuses"]
     db.session.expire_all()
     assert db.session.query(Submission).count() == 1
+    page.wait_for_selector("#attempts .submission[data-status='ready']", timeout=30_000)   # polls stop
 
 
 def test_finished_upload_shows_the_attempt_not_a_nested_page(page, live_portal, assignment_for, make_video):
@@ -193,4 +194,7 @@ def test_a_second_tab_does_not_send_the_same_upload(browser, live_portal, assign
     first.wait_for_selector("#upload-done", state="visible", timeout=30_000)
     first.unroute_all(behavior="ignoreErrors")
     assert second_patches == [] and 423 not in statuses
+    # Ready: the pages stop polling, so no request of theirs meets the next test's clean-up.
+    first.wait_for_selector("#attempts .submission[data-status='ready']", timeout=30_000)
+    second.close()
     context.close()
