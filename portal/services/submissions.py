@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from ..audit import record
 from ..extensions import db
 from ..models import Assignment, Submission, User, VideoStatus, utcnow
-from . import outbox
+from . import attempts as attempt_rules, outbox
 from .stream import MAX_DURATION_SECONDS, MIN_SCHEDULED_DELETION, StreamClient, StreamError
 
 log = logging.getLogger(__name__)
@@ -140,8 +140,9 @@ def start_upload(student: User, assignment: Assignment, claim: UploadClaim,
         raise UploadRefused(403, reason)
     check_claim(assignment, claim)
     used = attempts_used(student, assignment)
-    if used >= assignment.max_attempts:
-        raise UploadRefused(403, f"You have used all {assignment.max_attempts} attempt(s) for this assignment.")
+    allowed = attempt_rules.allowed(assignment)
+    if allowed is not None and used >= allowed:
+        raise UploadRefused(403, f"You have used all {allowed} attempt(s) Moodle allows for this assignment.")
     last = db.session.scalar(select(func.max(Submission.attempt)).where(
         Submission.assignment_id == assignment.id, Submission.student_id == student.id)) or 0
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..models import OutboxMessage, OutboxState, ReviewState, Submission, utcnow
-from . import outbox
+from . import attempts, moodle_grades, outbox
 from .moodle import (GradeUpdate, MoodleAccessDenied, MoodleClient, MoodleError, MoodleInvalidToken,
                      MoodleRejected, MoodleUnknownFunction)
 
@@ -31,6 +31,7 @@ VIDEO_STATUS = "video_status"
 # PHP's max_input_vars (1000 by default) silently truncates a longer form: 7 fields a grade.
 GRADES_PER_CALL = 100
 SUPERSEDED = "superseded by a newer save"
+NEWER_IN_MOODLE = "Not sent: {who} gave a newer grade in Moodle, which the portal now shows."
 
 
 # --- enqueueing (in the caller's transaction) ----------------------------------------------------
@@ -107,14 +108,18 @@ def explain(exc: MoodleError) -> str:
     if isinstance(exc, MoodleRejected):
         words = EXPLAINED.get(exc.errorcode, "Moodle refused it")
         return f"Moodle refused it: {words}. Moodle said: “{exc.message or exc.errorcode}” ({exc.errorcode})."
-    return f"Moodle is not answering ({exc}); the portal will try again."
+    return (f"Moodle is not answering ({exc}). The portal keeps trying by itself and sends it as soon "
+            "as Moodle answers again.")
 
 
 def failure_units(messages: list[OutboxMessage]) -> list[list[OutboxMessage]]:
     """One save_grades call per assignment (at most GRADES_PER_CALL grades), one call per video record."""
     groups: dict[object, list[OutboxMessage]] = defaultdict(list)
     for m in messages:
-        groups[(GRADE, m.payload["assignmentid"]) if m.kind == GRADE else (m.kind, m.id)].append(m)
+        if m.kind == GRADE and not m.payload.get("addattempt"):
+            groups[(GRADE, m.payload["assignmentid"])].append(m)
+        else:       # a resubmission request is read, sent and read again on its own
+            groups[(m.kind, m.id)].append(m)
     units = []
     for group in groups.values():
         units.extend(group[i:i + GRADES_PER_CALL] for i in range(0, len(group), GRADES_PER_CALL))
@@ -147,17 +152,28 @@ def send_unit(session: Session, moodle: MoodleClient, unit: list[OutboxMessage],
 
 def _send_grades(session: Session, moodle: MoodleClient, unit: list[OutboxMessage], in_doubt: set[int]) -> Outcome:
     outcome: Outcome = {}
-    live = _drop_superseded(session, unit, outcome)
+    live = _drop_old_attempts(session, _drop_superseded(session, unit, outcome), outcome)
     assignmentid = unit[0].payload["assignmentid"]
-    if live and in_doubt & {m.id for m in live}:
-        # A worker died or timed out after sending: Moodle may have it already. Not twice.
-        have = _moodle_grades(moodle, assignmentid)
-        for m in list(live):
-            if m.id in in_doubt and _landed(m, have, since=m.created_at):
-                outcome[m.id] = None
-                live.remove(m)
     if not live:
         return outcome
+    # What Moodle has now: a grade given in Moodle after the portal's save is newer and wins; a
+    # grade a dead or timed-out worker already sent is not sent twice.
+    # Only what changed since the oldest row was saved matters for either (`since`, a short answer).
+    have = _moodle_grades(moodle, assignmentid, since=min(int(m.created_at.timestamp()) for m in live))
+    own = moodle.own_userid()
+    for m in list(live):
+        got = have.get(m.payload["userid"])
+        if got is not None and got.grader != own and got.timemodified >= int(m.created_at.timestamp()):
+            who, _ = moodle_grades.adopt(session, assignmentid, m.payload["userid"], got)
+            outcome[m.id] = NEWER_IN_MOODLE.format(who=who)
+            live.remove(m)
+        elif m.id in in_doubt and not m.payload.get("addattempt") and _landed(m, have, since=m.created_at):
+            outcome[m.id] = None
+            live.remove(m)
+    if not live:
+        return outcome
+    if live[0].payload.get("addattempt"):           # alone in its unit (failure_units)
+        return outcome | _send_reopen(session, moodle, live[0])
     started = utcnow()
     try:
         moodle.save_grades(assignmentid, [_update(m) for m in live])
@@ -200,24 +216,64 @@ def _drop_superseded(session: Session, unit: list[OutboxMessage], outcome: Outco
     return list(per_user.values())
 
 
+def _drop_old_attempts(session: Session, live: list[OutboxMessage], outcome: Outcome) -> list[OutboxMessage]:
+    """Moodle grades its latest attempt only: a grade for an attempt Moodle has moved on from would
+    overwrite the newer attempt's grade (REAL-SITE.md). Such a row ends here, in words."""
+    ids = {m.submission_id for m in live if m.submission_id is not None}
+    subs = {s.id: s for s in session.scalars(select(Submission).where(Submission.id.in_(ids)))} if ids else {}
+    newest = attempts.newest_attempts(list(subs.values()))
+    kept = []
+    for m in live:
+        sub = subs.get(m.submission_id)
+        why = None if sub is None else \
+            attempts.superseded_reason(sub, newest.get((sub.assignment_id, sub.student_id)))
+        if why is None:
+            kept.append(m)
+        else:
+            outcome[m.id] = Failed(f"Not sent to Moodle. {why}")
+    return kept
+
+
+def _send_reopen(session: Session, moodle: MoodleClient, m: OutboxMessage) -> Outcome:
+    """A grade with a resubmission request (addattempt). Moodle answers null whether or not it
+    opened an attempt, and every call opens another one with "manual" (REAL-SITE.md): so the
+    attempt number is read and kept before sending, a retry after a lost answer reads it again
+    instead of resending, and the new attempt is confirmed after."""
+    p = m.payload
+    now_at = moodle.latest_attempt(p["assignmentid"], p["userid"])
+    start = p.get("fromattempt")
+    if start is not None and now_at > start:
+        return _reopened(session, m)                 # the lost answer had landed: not twice
+    if start is None:
+        m.payload = {**p, "fromattempt": now_at}     # kept before sending: a crash cannot forget it
+        session.commit()
+        start = now_at
+    moodle.save_grades(p["assignmentid"], [_update(m)])
+    if moodle.latest_attempt(p["assignmentid"], p["userid"]) > start:
+        return _reopened(session, m)
+    return {m.id: Failed(
+        "Moodle kept the grade and feedback but did not open a new attempt, so the student cannot "
+        "resubmit there. Moodle opens one only when the assignment's “Additional attempts” is "
+        "“Manually” and the student has attempts left (“Maximum attempts”). Change that in the "
+        "assignment's settings in Moodle, then request the resubmission again.")}
+
+
+def _reopened(session: Session, m: OutboxMessage) -> Outcome:
+    sub = session.get(Submission, m.submission_id) if m.submission_id is not None else None
+    if sub is not None and sub.moodle_reopened_at is None:
+        sub.moodle_reopened_at = utcnow()
+    return {m.id: None}
+
+
 def _update(m: OutboxMessage) -> GradeUpdate:
     p = m.payload
     return GradeUpdate(userid=p["userid"], grade=p["grade"], feedback_html=p["feedback_html"],
                        addattempt=p.get("addattempt", False), workflowstate=p.get("workflowstate", ""))
 
 
-def _moodle_grades(moodle: MoodleClient, assignmentid: int) -> dict[int, tuple[float | None, int]]:
-    """userid -> (grade or None, timemodified) as Moodle has it now."""
-    answer = moodle.get_grades([assignmentid])
-    out: dict[int, tuple[float | None, int]] = {}
-    for a in answer.get("assignments", []):
-        for g in a.get("grades", []):
-            try:
-                value = float(g.get("grade"))
-            except (TypeError, ValueError):
-                value = None
-            out[int(g["userid"])] = (None if value is None or value < 0 else value, int(g.get("timemodified") or 0))
-    return out
+def _moodle_grades(moodle: MoodleClient, assignmentid: int, since: int = 0) -> dict[int, moodle_grades.MoodleGrade]:
+    """userid -> (grade or None, timemodified, grader, attempt) as Moodle has it now."""
+    return moodle_grades.read(moodle, assignmentid, since, retries=0)     # the outbox backs off itself
 
 
 def _same(sent: float, have: float | None) -> bool:
@@ -226,7 +282,7 @@ def _same(sent: float, have: float | None) -> bool:
     return have is not None and math.isclose(sent, have, abs_tol=1e-4)
 
 
-def _landed(m: OutboxMessage, have: dict[int, tuple[float | None, int]], *, since: datetime) -> bool:
+def _landed(m: OutboxMessage, have: dict[int, moodle_grades.MoodleGrade], *, since: datetime) -> bool:
     got = have.get(m.payload["userid"])
     return got is not None and _same(m.payload["grade"], got[0]) and got[1] >= int(since.timestamp())
 

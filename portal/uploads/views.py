@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from .. import authz
 from ..extensions import db
 from ..models import Assignment, Submission, VideoStatus
-from ..services import status_polls, submissions
+from ..services import attempts as attempt_rules, status_polls, submissions
 from ..services.playback import PlaybackUnavailable, playback_for
 from ..services.stream import StreamError, client_from_settings
 from ..web import render_region
@@ -49,9 +49,10 @@ def assignment(cmid: int):
     attempts = submissions.attempts(current_user, a)
     settings = current_app.config["SETTINGS"]
     used = submissions.attempts_used(current_user, a)
+    allowed = attempt_rules.allowed(a)          # None: unlimited, as Moodle's maxattempts -1
     return render_template("uploads/assignment.html", assignment=a, attempts=attempts,
-                           in_flight=submissions.in_flight(current_user, a),
-                           attempts_left=max(a.max_attempts - used, 0),
+                           in_flight=submissions.in_flight(current_user, a), attempts_allowed=allowed,
+                           attempts_left=None if allowed is None else max(allowed - used, 0),
                            closed=submissions.closed_reason(a, submissions.utcnow()),
                            chunk_size=settings.upload_chunk_bytes, human_size=submissions.human_size)
 
