@@ -15,7 +15,6 @@ from ..models import UNLIMITED_ATTEMPTS, Assignment, ReopenMethod, Submission, V
 # Newer uploads that replace an attempt in the teacher's eyes: a video that reached Stream.
 SUBMITTED = (VideoStatus.PROCESSING.value, VideoStatus.READY.value, VideoStatus.ERROR.value,
              VideoStatus.DELETED.value)
-SETTING = "“Additional attempts” in the assignment's settings in Moodle (Submission settings)"
 
 
 def allowed(a: Assignment) -> int | None:
@@ -74,12 +73,12 @@ def resubmission_blocker(sub: Submission) -> str | None:
     method = a.reopen_method
     if method == ReopenMethod.NONE.value:
         return ("Moodle will not open another attempt: this assignment's “Additional attempts” is "
-                "“Never”. A teacher with editing rights or the site administrator can set "
-                f"{SETTING} to “Manually”; until then, give feedback and a grade here.")
+                "“Never”. A teacher with editing rights or the site administrator can set it to "
+                "“Manually” in the assignment's settings in Moodle.")
     if method == ReopenMethod.UNTILPASS.value:
         return ("Moodle opens another attempt by itself when the grade is below the grade to pass "
                 "(“Additional attempts: Automatically until pass”): give the grade and Moodle does the "
-                f"rest. To ask for a resubmission by hand, set {SETTING} to “Manually”.")
+                "rest. To ask by hand, set it to “Manually” in the assignment's settings in Moodle.")
     limit = allowed(a)
     if limit is not None and sub.attempt >= limit:
         return (f"The student has used all {limit} attempts Moodle allows (“Maximum attempts” in the "
