@@ -3,7 +3,8 @@
 assignments.reopen_method is Moodle's attemptreopenmethod (none / manual / untilpass; 4.3's
 default is none); grades_read_at is the watermark for mod_assign_get_grades' `since`.
 submissions.moodle_reopened_at says Moodle confirmed a newer attempt after this one;
-moodle_grader_id / moodle_graded_at record a grade given in Moodle's own grader.
+moodle_grader_id / moodle_graded_at record a grade given in Moodle's own grader. Outbox rows the
+old worker killed only because Moodle was away are queued again (a Moodle outage no longer ends a row).
 
 Columns are only added, never altered: on SQLite an ALTER rebuilds the table, and dropping the old
 `assignments` with foreign keys on would cascade-delete every submission (and a rebuilt
@@ -40,6 +41,17 @@ def upgrade():
     op.add_column('submissions', sa.Column('moodle_reopened_at', sa.DateTime(timezone=True), nullable=True))
     op.add_column('submissions', sa.Column('moodle_grader_id', sa.Integer(), nullable=True))
     op.add_column('submissions', sa.Column('moodle_graded_at', sa.DateTime(timezone=True), nullable=True))
+    # Rows the old worker gave up on only because Moodle was away go back to the queue (nobody has
+    # to click Retry); a resubmission request stays for a person (it may have opened an attempt).
+    outbox = sa.table('outbox', sa.column('id', sa.Integer), sa.column('state', sa.String),
+                      sa.column('payload', sa.JSON), sa.column('last_error', sa.Text),
+                      sa.column('locked_until', sa.DateTime(timezone=True)))
+    bind = op.get_bind()
+    gave_up = bind.execute(sa.select(outbox.c.id, outbox.c.payload).where(
+        outbox.c.state == 'dead', outbox.c.last_error.like('Gave up after%'))).all()
+    ids = [i for i, payload in gave_up if not (payload or {}).get('addattempt')]
+    if ids:
+        bind.execute(outbox.update().where(outbox.c.id.in_(ids)).values(state='pending', locked_until=None))
 
 
 def downgrade():
