@@ -601,6 +601,16 @@ def feedback_status(c: Call, a, userid: int) -> dict[str, Any] | None:
             "gradefordisplay": shown, "gradeddate": g["timemodified"], "plugins": plugins}
 
 
+def previous_attempt(a, userid: int, p: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"attemptnumber": p["attemptnumber"], "submission": submission_record(a, userid, p)}
+    g = p.get("grade")
+    if g:
+        out["grade"] = {"id": g["id"], "assignment": a.id, "userid": userid, "attemptnumber": g["attemptnumber"],
+                        "timecreated": g["timecreated"], "timemodified": g["timemodified"], "grader": g["grader"],
+                        "grade": g5(g["grade"])}
+    return out
+
+
 def submission_status(c: Call, assignid, userid, groupid):
     a = _reachable(c, assignid)
     userid = userid or c.user.id
@@ -617,6 +627,9 @@ def submission_status(c: Call, assignid, userid, groupid):
         out["lastattempt"] = last_attempt(c, a, userid)
     if feedback := feedback_status(c, a, userid):
         out["feedback"] = feedback
+    if earlier := c.site.previous_attempts.get((a.id, userid)):
+        # Contract: only when there is more than one attempt, newest first.
+        out["previousattempts"] = [previous_attempt(a, userid, p) for p in reversed(earlier)]
     out["assignmentdata"] = {"attachments": {"intro": []}}
     out["warnings"] = []
     return out

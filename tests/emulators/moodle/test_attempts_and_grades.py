@@ -77,7 +77,9 @@ def test_every_addattempt_opens_another_attempt_with_manual(ws, app):
     save_grade(ws, 1, -1, addattempt=1)                         # resent after a lost answer: one more
     save_grade(ws, 1, -1, addattempt=1)
     assert attempt(ws, 1) == 3
-    assert [p["attemptnumber"] for p in app.site.previous_attempts[(1, STUDENT)]] == [0, 1, 2]
+    status = ws("mod_assign_get_submission_status", [("assignid", 1), ("userid", STUDENT)])
+    assert [p["attemptnumber"] for p in status["previousattempts"]] == [2, 1, 0]     # newest first
+    assert status["previousattempts"][2]["grade"]["grade"] == "40.00000"
 
 
 def test_manual_reopening_stops_at_maxattempts(ws, app):
