@@ -55,6 +55,21 @@ def superseded_reason(sub: Submission, newest: int | None = -1) -> str | None:
     return None
 
 
+def new_attempt_blocker(a: Assignment, latest: Submission | None) -> str | None:
+    """Why the student may not start another attempt yet, or None. `latest` is their newest attempt
+    that counts. Moodle has a new attempt only after reopening the last one: an upload before that
+    would land on the attempt already submitted (and graded) in Moodle."""
+    if latest is None or latest.moodle_reopened_at is not None:
+        return None
+    if a.reopen_method == ReopenMethod.MANUAL.value:
+        return ("You can upload another attempt when your teacher asks for a resubmission: Moodle "
+                "opens the next attempt then.")
+    if a.reopen_method == ReopenMethod.UNTILPASS.value:
+        return ("You can upload another attempt if your grade is below the grade to pass: Moodle "
+                "opens the next attempt by itself then.")
+    return None                      # "none": one attempt, counted by allowed()
+
+
 def newest_attempts(subs: list[Submission]) -> dict[tuple[int, int], int]:
     """(assignment id, student id) -> the newest submitted attempt, for many submissions in one query."""
     if not subs:

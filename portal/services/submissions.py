@@ -81,6 +81,13 @@ def attempts_used(student: User, assignment: Assignment) -> int:
         Submission.status.in_(COUNTED))) or 0
 
 
+def latest_counted(student: User, assignment: Assignment) -> Submission | None:
+    """The student's newest attempt that counts (not failed, not abandoned)."""
+    return db.session.scalar(select(Submission).where(
+        Submission.assignment_id == assignment.id, Submission.student_id == student.id,
+        Submission.status.in_(COUNTED)).order_by(Submission.attempt.desc()).limit(1))
+
+
 def in_flight(student: User, assignment: Assignment) -> Submission | None:
     return db.session.scalar(select(Submission).where(
         Submission.assignment_id == assignment.id, Submission.student_id == student.id,
@@ -143,6 +150,8 @@ def start_upload(student: User, assignment: Assignment, claim: UploadClaim,
     allowed = attempt_rules.allowed(assignment)
     if allowed is not None and used >= allowed:
         raise UploadRefused(403, f"You have used all {allowed} attempt(s) Moodle allows for this assignment.")
+    if (why := attempt_rules.new_attempt_blocker(assignment, latest_counted(student, assignment))) is not None:
+        raise UploadRefused(403, why)
     last = db.session.scalar(select(func.max(Submission.attempt)).where(
         Submission.assignment_id == assignment.id, Submission.student_id == student.id)) or 0
 

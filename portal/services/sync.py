@@ -19,7 +19,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ..extensions import db
-from ..models import OutboxMessage, OutboxState, ReviewState, Submission, utcnow
+from ..models import OutboxMessage, OutboxState, ReopenMethod, ReviewState, Submission, utcnow
 from . import attempts, moodle_grades, outbox
 from .moodle import (GradeUpdate, MoodleAccessDenied, MoodleClient, MoodleError, MoodleInvalidToken,
                      MoodleRejected, MoodleUnknownFunction)
@@ -189,7 +189,7 @@ def _send_grades(session: Session, moodle: MoodleClient, unit: list[OutboxMessag
             else:
                 outcome |= _send_grades(session, moodle, [m], set())
         return outcome
-    return outcome | _confirm(moodle, assignmentid, live)
+    return outcome | _confirm(session, moodle, assignmentid, live)
 
 
 def _whole_call(exc: MoodleRejected) -> bool:
@@ -258,6 +258,20 @@ def _send_reopen(session: Session, moodle: MoodleClient, m: OutboxMessage) -> Ou
         "assignment's settings in Moodle, then request the resubmission again.")}
 
 
+def _reopened_until_pass(session: Session, moodle: MoodleClient, m: OutboxMessage) -> None:
+    """"Automatically until pass": a grade below the grade to pass makes Moodle open the next
+    attempt by itself, and get_grades then lists no grade for the student (REAL-SITE.md). The
+    attempt number says so; the student may then upload the next attempt."""
+    sub = session.get(Submission, m.submission_id) if m.submission_id is not None else None
+    if sub is None or sub.assignment.reopen_method != ReopenMethod.UNTILPASS.value:
+        return
+    try:
+        if moodle.latest_attempt(m.payload["assignmentid"], m.payload["userid"]) > 0:
+            _reopened(session, m)
+    except MoodleError:
+        pass                         # read again with the next grade; nothing is lost meanwhile
+
+
 def _reopened(session: Session, m: OutboxMessage) -> Outcome:
     sub = session.get(Submission, m.submission_id) if m.submission_id is not None else None
     if sub is not None and sub.moodle_reopened_at is None:
@@ -287,7 +301,7 @@ def _landed(m: OutboxMessage, have: dict[int, moodle_grades.MoodleGrade], *, sin
     return got is not None and _same(m.payload["grade"], got[0]) and got[1] >= int(since.timestamp())
 
 
-def _confirm(moodle: MoodleClient, assignmentid: int, sent: list[OutboxMessage]) -> Outcome:
+def _confirm(session: Session, moodle: MoodleClient, assignmentid: int, sent: list[OutboxMessage]) -> Outcome:
     """Read the grades back: a grade Moodle dropped is a failure a person must look at."""
     try:
         have = _moodle_grades(moodle, assignmentid)
@@ -296,6 +310,8 @@ def _confirm(moodle: MoodleClient, assignmentid: int, sent: list[OutboxMessage])
     outcome: Outcome = {}
     for m in sent:
         got = have.get(m.payload["userid"])
+        if got is None and m.payload["grade"] >= 0:
+            _reopened_until_pass(session, moodle, m)
         if m.payload.get("addattempt") or got is None or _same(m.payload["grade"], got[0]):
             # A new attempt has no grade yet, and Moodle lists grades only for students with a
             # submission: nothing to compare there, the call itself succeeded.

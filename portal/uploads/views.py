@@ -50,7 +50,8 @@ def assignment(cmid: int):
     settings = current_app.config["SETTINGS"]
     used = submissions.attempts_used(current_user, a)
     allowed = attempt_rules.allowed(a)          # None: unlimited, as Moodle's maxattempts -1
-    return render_template("uploads/assignment.html", assignment=a, attempts=attempts,
+    waiting = attempt_rules.new_attempt_blocker(a, submissions.latest_counted(current_user, a))
+    return render_template("uploads/assignment.html", assignment=a, attempts=attempts, waiting=waiting,
                            in_flight=submissions.in_flight(current_user, a), attempts_allowed=allowed,
                            attempts_left=None if allowed is None else max(allowed - used, 0),
                            closed=submissions.closed_reason(a, submissions.utcnow()),

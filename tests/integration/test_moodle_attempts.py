@@ -216,3 +216,56 @@ def test_an_older_portal_grade_is_not_sent_over_a_newer_moodle_grade(live_portal
     [m] = rows(db)
     assert m.state == "done" and "Tom Teacher gave a newer grade in Moodle" in m.last_error
     assert db.session.get(Submission, sub.id).grade == Decimal("82")
+
+
+def claim():
+    from portal.services.submissions import UploadClaim
+    return UploadClaim(length=1000, filename="walk.mp4", filetype="video/mp4", duration_seconds=30.0,
+                       fingerprint="f2")
+
+
+class StreamDown:
+    """Reached only once every rule let the upload start."""
+
+    def create_tus_upload(self, **kw):
+        from portal.services.stream import StreamError
+        raise StreamError("Stream asked")
+
+
+def start(app, student, a):
+    """Start an upload as the service does; a refusal comes before Stream is asked."""
+    from portal.models import Assignment, User
+    from portal.services import submissions
+    with app.test_request_context():
+        from portal.extensions import db
+        submissions.start_upload(db.session.get(User, student.id), db.session.get(Assignment, a.id), claim(),
+                                 StreamDown())
+
+
+def test_a_new_attempt_can_start_only_once_moodle_has_opened_it(live_portal, moodle_emulator, world, db):
+    """Defect 1: an upload before Moodle reopened landed on the attempt already graded there."""
+    from portal.services.submissions import UploadRefused
+    a, teacher, sub = world
+    with pytest.raises(UploadRefused, match="when your teacher asks for a resubmission"):
+        start(live_portal.app, sub.student, a)
+    save(live_portal.app, teacher, sub.id, 40, "resubmit")
+    drain(live_portal.app)
+    from portal.services.stream import StreamError
+    with pytest.raises(StreamError, match="Stream asked"):     # past every rule: Moodle opened attempt 2
+        start(live_portal.app, sub.student, a)
+
+
+@pytest.mark.parametrize("value, reopened", [(30, True), (70, False)])
+def test_untilpass_moodle_reopens_below_the_pass_grade_and_the_portal_knows(live_portal, moodle_emulator, world,
+                                                                           db, value, reopened):
+    a, teacher, sub = world
+    a.reopen_method = "untilpass"
+    db.session.commit()
+    emu = moodle_emulator.assignment(101)
+    emu.attemptreopenmethod, emu.gradepass = "untilpass", 50
+    save(live_portal.app, teacher, sub.id, value, "approve")
+    drain(live_portal.app)
+    [m] = rows(db)
+    assert m.state == "done"
+    assert moodle_attempt(moodle_emulator, sub.student.moodle_id) == (1 if reopened else 0)
+    assert (db.session.get(Submission, sub.id).moodle_reopened_at is not None) == reopened
