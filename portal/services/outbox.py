@@ -112,6 +112,7 @@ def run_once(session: Session, moodle: MoodleClient, *, worker_id: str = "worker
 
     got = claim(session, worker_id, limit=limit)
     units = sync.failure_units(got.messages)
+    fresh: dict[int, dict] = {}           # grades read back by one unit, reused by the next
     for i, unit in enumerate(units):
         now = utcnow()
         if now > got.lease_until - LEASE + STOP_STARTING:
@@ -127,7 +128,7 @@ def run_once(session: Session, moodle: MoodleClient, *, worker_id: str = "worker
         try:
             # A try that timed out may have reached Moodle: read before sending again.
             tried = {m.id for m in unit if m.attempts > 1}
-            outcome = sync.send_unit(session, moodle, unit, in_doubt=got.in_doubt | tried)
+            outcome = sync.send_unit(session, moodle, unit, in_doubt=got.in_doubt | tried, fresh=fresh)
         except MoodleUnavailable as exc:
             for m in unit:
                 _failed(m, now, sync.explain(exc), retry=True)

@@ -126,11 +126,12 @@ def failure_units(messages: list[OutboxMessage]) -> list[list[OutboxMessage]]:
     return units
 
 
-def send_unit(session: Session, moodle: MoodleClient, unit: list[OutboxMessage], *, in_doubt: set[int]) -> Outcome:
+def send_unit(session: Session, moodle: MoodleClient, unit: list[OutboxMessage], *, in_doubt: set[int],
+              fresh: dict[int, dict] | None = None) -> Outcome:
     """Send one failure unit. MoodleUnavailable escapes (the whole unit is tried again later); a
     refusal of a video record escapes too; grades answer per message."""
     if unit[0].kind == GRADE:
-        return _send_grades(session, moodle, unit, in_doubt)
+        return _send_grades(session, moodle, unit, in_doubt, {} if fresh is None else fresh)
     m = unit[0]
     try:
         if m.kind == RECORD_VIDEO:
@@ -150,7 +151,10 @@ def send_unit(session: Session, moodle: MoodleClient, unit: list[OutboxMessage],
     return {m.id: None}
 
 
-def _send_grades(session: Session, moodle: MoodleClient, unit: list[OutboxMessage], in_doubt: set[int]) -> Outcome:
+def _send_grades(session: Session, moodle: MoodleClient, unit: list[OutboxMessage], in_doubt: set[int],
+                 fresh: dict[int, dict]) -> Outcome:
+    """`fresh`: the grades read back after the previous unit of this batch, per assignment: read
+    moments ago, they serve as this unit's read before sending (one Moodle call less a unit)."""
     outcome: Outcome = {}
     live = _drop_old_attempts(session, _drop_superseded(session, unit, outcome), outcome)
     assignmentid = unit[0].payload["assignmentid"]
@@ -159,7 +163,9 @@ def _send_grades(session: Session, moodle: MoodleClient, unit: list[OutboxMessag
     # What Moodle has now: a grade given in Moodle after the portal's save is newer and wins; a
     # grade a dead or timed-out worker already sent is not sent twice.
     # Only what changed since the oldest row was saved matters for either (`since`, a short answer).
-    have = _moodle_grades(moodle, assignmentid, since=min(int(m.created_at.timestamp()) for m in live))
+    have = fresh.pop(assignmentid, None)
+    if have is None:
+        have = _moodle_grades(moodle, assignmentid, since=min(int(m.created_at.timestamp()) for m in live))
     own = moodle.own_userid()
     for m in list(live):
         got = have.get(m.payload["userid"])
@@ -187,9 +193,9 @@ def _send_grades(session: Session, moodle: MoodleClient, unit: list[OutboxMessag
             if _landed(m, have, since=started):
                 outcome[m.id] = None
             else:
-                outcome |= _send_grades(session, moodle, [m], set())
+                outcome |= _send_grades(session, moodle, [m], set(), {})
         return outcome
-    return outcome | _confirm(session, moodle, assignmentid, live)
+    return outcome | _confirm(session, moodle, assignmentid, live, fresh)
 
 
 def _whole_call(exc: MoodleRejected) -> bool:
@@ -301,10 +307,11 @@ def _landed(m: OutboxMessage, have: dict[int, moodle_grades.MoodleGrade], *, sin
     return got is not None and _same(m.payload["grade"], got[0]) and got[1] >= int(since.timestamp())
 
 
-def _confirm(session: Session, moodle: MoodleClient, assignmentid: int, sent: list[OutboxMessage]) -> Outcome:
+def _confirm(session: Session, moodle: MoodleClient, assignmentid: int, sent: list[OutboxMessage],
+             fresh: dict[int, dict]) -> Outcome:
     """Read the grades back: a grade Moodle dropped is a failure a person must look at."""
     try:
-        have = _moodle_grades(moodle, assignmentid)
+        have = fresh[assignmentid] = _moodle_grades(moodle, assignmentid)
     except MoodleError:
         return {m.id: "sent; Moodle could not be asked to confirm it" for m in sent}
     outcome: Outcome = {}
