@@ -28,7 +28,7 @@ def test_up_down_up_and_no_drift(request, tmp_path):
 
 
 def test_rows_killed_only_because_moodle_was_away_are_queued_again(request, tmp_path):
-    """0006_moodle_sync: the old worker ended a row after 8 transient failures ("Gave up after …"); those go back
+    """0007_moodle_sync: the old worker ended a row after 8 transient failures ("Gave up after …"); those go back
     to the queue, a refusal stays dead, and a resubmission request stays for a person."""
     import sqlalchemy as sa
 

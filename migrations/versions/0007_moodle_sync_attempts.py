@@ -12,8 +12,8 @@ Columns are only added, never altered: on SQLite an ALTER rebuilds the table, an
 PostgreSQL only for that reason (the portal writes only ReopenMethod values). Unlimited attempts
 (Moodle's -1, read as 10 before) become models.UNLIMITED_ATTEMPTS at the next roster sync.
 
-Revision ID: 0006_moodle_sync
-Revises: 0005_moodle_setup
+Revision ID: 0007_moodle_sync
+Revises: 0006_stream_api
 Create Date: 2026-12-03 19:00:00
 
 """
@@ -21,8 +21,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0006_moodle_sync'
-down_revision = '0005_moodle_setup'
+revision = '0007_moodle_sync'
+down_revision = '0006_stream_api'
 branch_labels = None
 depends_on = None
 
