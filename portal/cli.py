@@ -76,14 +76,16 @@ def reconcile_cmd(orphans):
               help="Seconds between retention runs (and alert e-mails).")
 @click.option("--usage-every", type=int, default=None,
               help="Seconds between usage collections (default: USAGE_COLLECT_EVERY).")
-def worker_cmd(until_idle, interval, reconcile_every, roster_every, retention_every, usage_every):
+@click.option("--grades-every", default=300, show_default=True,
+              help="Seconds between reading back grades given in Moodle's own grader.")
+def worker_cmd(until_idle, interval, reconcile_every, roster_every, retention_every, usage_every, grades_every):
     """Send the outbox to Moodle; reconcile with Stream and refresh roles from Moodle periodically."""
     import os
     import time
 
     from flask import current_app
 
-    from .services import alerts, outbox, retention, stream_budget, stream_events, usage_collection
+    from .services import alerts, moodle_grades, outbox, retention, stream_budget, stream_events, usage_collection
     from .services.reconcile import reconcile
     from .services.roster import moodle_client
     from .services.stream import client_from_settings
@@ -94,19 +96,23 @@ def worker_cmd(until_idle, interval, reconcile_every, roster_every, retention_ev
     _first_site_sync(moodle)
     if until_idle:
         click.echo(f"applied {stream_events.apply_all()} webhook events")
-        click.echo(f"sent {outbox.drain(db.session, moodle, worker_id=worker_id, max_attempts=settings.outbox_max_attempts)}")
+        click.echo(f"sent {outbox.drain(db.session, moodle, worker_id=worker_id)}")
+        click.echo(f"read back {moodle_grades.read_back_all(db.session, moodle)} grades given in Moodle")
         return
     usage_every = usage_every or settings.usage_collect_every
-    last_reconcile = last_roster = last_retention = last_usage = 0.0
+    last_reconcile = last_roster = last_retention = last_usage = last_grades = 0.0
     click.echo(f"worker {worker_id} started")
     while True:
         try:
             stream_events.apply_all()        # first: a video that became ready queues its Moodle record
-            outbox.run_once(db.session, moodle, worker_id=worker_id, max_attempts=settings.outbox_max_attempts)
+            outbox.run_once(db.session, moodle, worker_id=worker_id)
             now = time.monotonic()
             if now - last_reconcile >= reconcile_every:
                 last_reconcile = now
                 reconcile(client_from_settings(settings))
+            if now - last_grades >= grades_every:
+                last_grades = now
+                moodle_grades.read_back_all(db.session, moodle)
             if now - last_retention >= retention_every:
                 last_retention = now
                 retention.run(client_from_settings(settings))

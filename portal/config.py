@@ -93,7 +93,7 @@ SETTINGS: list[tuple[str, str, Any, Any, str]] = [
      "Secret shared with the Moodle plugin: its player embed and its sign-in link."),
     ("SMTP_URL", "smtp_url", str, "", "smtp://host:port for alert e-mail; empty: no e-mail."),
     ("ALERT_EMAIL", "alert_email", str, "", "Where operational alerts go."),
-    ("OUTBOX_MAX_ATTEMPTS", "outbox_max_attempts", _int, "8", "Tries before an outbox row is dead."),
+    ("OUTBOX_MAX_ATTEMPTS", "outbox_max_attempts", _int, "8", "Tries after which a Moodle write still waiting (Moodle away) raises an admin alert; it keeps being retried."),
     ("LOG_LEVEL", "log_level", str, "INFO", "Python logging level."),
     ("TRUST_PROXY", "trust_proxy", _bool, "false", "Behind one reverse proxy: honour X-Forwarded-*."),
 ]

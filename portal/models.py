@@ -77,6 +77,16 @@ class ReviewState(StrEnum):
     RESUBMIT = "resubmit"
 
 
+UNLIMITED_ATTEMPTS = 1_000_000
+
+
+class ReopenMethod(StrEnum):
+    """Moodle's "Additional attempts" (attemptreopenmethod): how a new attempt is opened."""
+    NONE = "none"                  # never: the student has one attempt (Moodle 4.3's default)
+    MANUAL = "manual"              # when a teacher asks (addattempt), up to maxattempts
+    UNTILPASS = "untilpass"        # by itself while the grade is below the grade to pass
+
+
 class OutboxState(StrEnum):
     PENDING = "pending"
     DONE = "done"
@@ -178,7 +188,13 @@ class Assignment(db.Model):
     grade_max: Mapped[Decimal] = mapped_column(Numeric(10, 5), default=Decimal(100))
     max_bytes: Mapped[int] = mapped_column(BigInteger)
     max_minutes: Mapped[int] = mapped_column(Integer)
+    # Moodle's maxattempts; its -1 ("unlimited") is UNLIMITED_ATTEMPTS here (NOT NULL since 0001,
+    # and changing that would rebuild the table on SQLite). Read through services/attempts.py.
     max_attempts: Mapped[int] = mapped_column(Integer, default=1)
+    # Server default only: Moodle 4.3's default, until the roster reads the assignment.
+    reopen_method: Mapped[str] = mapped_column(String(20), server_default=ReopenMethod.NONE.value)
+    # The newest grade time read back from Moodle (mod_assign_get_grades' `since`).
+    grades_read_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     retention_days: Mapped[Optional[int]] = mapped_column(Integer)   # None: company or site default
     accepted_types: Mapped[str] = mapped_column(String(255), default="video/mp4,video/quicktime,video/webm,video/x-matroska")
 
@@ -187,6 +203,7 @@ class Assignment(db.Model):
         CheckConstraint("max_bytes > 0", name="max_bytes_positive"),
         CheckConstraint("max_minutes > 0", name="max_minutes_positive"),
         CheckConstraint("max_attempts > 0", name="max_attempts_positive"),
+        _check_in("reopen_method", ReopenMethod),
         CheckConstraint("grade_max >= 0", name="grade_max_nonneg"),
         CheckConstraint("retention_days IS NULL OR retention_days > 0", name="retention_positive"),
     )
@@ -222,6 +239,12 @@ class Submission(db.Model):
     graded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     graded_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     first_viewed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # Moodle opened a newer attempt after this one (a resubmission request it confirmed): Moodle
+    # grades its latest attempt only, so no grade for this one may be sent any more.
+    moodle_reopened_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # A grade given in Moodle's own grader, read back (grader = Moodle user id, time = Moodle's).
+    moodle_grader_id: Mapped[Optional[int]] = mapped_column(Integer)
+    moodle_graded_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
     # Whether the student is still enrolled as a student in the assignment's course: a copy of
     # the enrolments, kept by roster.refresh_student_enrolled whenever a user's enrolments are

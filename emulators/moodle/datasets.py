@@ -58,11 +58,17 @@ def demo(*, portal_url: str, service_token: str, client_id: str, client_secret: 
     link = lambda cmid: (f'<p>Record your fieldwork and upload it in the '
                          f'<a href="{portal_url}/a/{cmid}">Stream Portal</a>.</p>')
     assignments = {a.id: a for a in [
-        Assignment(1, 101, 2, "River walk video", link(101), now + 14 * DAY, 100, maxattempts=3, configs=video_configs()),
-        Assignment(2, 102, 2, "Rock outcrop log", link(102), now - 2 * DAY, 10, maxattempts=3, configs=video_configs(15)),
-        Assignment(3, 103, 3, "Park transect", link(103), now + 21 * DAY, 100, maxattempts=3, configs=video_configs()),
-        Assignment(4, 104, 4, "Total station setup", link(104), now + 10 * DAY, 100, maxattempts=3, configs=video_configs()),
-        Assignment(5, 105, 5, "Trench walkthrough", link(105), now + 30 * DAY, 100, maxattempts=3, configs=video_configs()),
+        # Teachers who allow three attempts reopen them by hand ("manual"); the rock log keeps
+        # Moodle 4.3's defaults (reopen "none", unlimited attempts), so it allows one attempt.
+        Assignment(1, 101, 2, "River walk video", link(101), now + 14 * DAY, 100, maxattempts=3,
+                   attemptreopenmethod="manual", configs=video_configs()),
+        Assignment(2, 102, 2, "Rock outcrop log", link(102), now - 2 * DAY, 10, configs=video_configs(15)),
+        Assignment(3, 103, 3, "Park transect", link(103), now + 21 * DAY, 100, maxattempts=3,
+                   attemptreopenmethod="manual", configs=video_configs()),
+        Assignment(4, 104, 4, "Total station setup", link(104), now + 10 * DAY, 100, maxattempts=3,
+                   attemptreopenmethod="manual", configs=video_configs()),
+        Assignment(5, 105, 5, "Trench walkthrough", link(105), now + 30 * DAY, 100, maxattempts=3,
+                   attemptreopenmethod="untilpass", gradepass=50, configs=video_configs()),
     ]}
     companies = {1: Company(1, "Acme Field Studies", "acme", "ACME", "Leeds"),
                  2: Company(2, "Beta Surveys", "beta", "BETA", "York")}

@@ -114,6 +114,11 @@ def users_by_field(c: Call, field, values):
     if field not in ("id", "idnumber", "username", "email"):
         raise Fault("coding_exception", "codingerror", "Coding error detected, it must be fixed by a programmer: "
                     "invalid field parameter")
+    for v in values:
+        # clean_param($value, PARAM_INT) must leave the value unchanged (REAL-SITE.md: values[0]=abc).
+        if field == "id" and not re.fullmatch(r"-?\d+", v):
+            raise Fault("invalid_parameter_exception", "invalidparameter", "Invalid parameter value detected",
+                        f"The field 'id' value is invalid: {v}(cleaned value: 0)")
     out = []
     for u in sorted(c.site.users.values(), key=lambda u: u.id):
         key = {"id": str(u.id), "username": u.username, "email": u.email, "idnumber": u.idnumber}[field]
@@ -408,7 +413,7 @@ def grader(c: Call, a) -> bool:
 
 def get_grades(c: Call, assignmentids, since):
     out, warnings = [], []
-    for aid in assignmentids:
+    for aid in sorted(assignmentids):               # REAL-SITE.md: in id order, whatever was asked
         a = c.site.assignments.get(aid)
         if a is not None and not grader(c, a):
             warnings.append({"item": "assignment", "itemid": aid, "warningcode": "1",
@@ -425,9 +430,26 @@ def get_grades(c: Call, assignmentids, since):
     return {"assignments": out, "warnings": warnings}
 
 
-def _store_grade(c: Call, a, userid: int, grade: float, plugindata: dict, addattempt: bool, attemptnumber: int):
+def store_grade(c: Call, a, userid: int, grade: float, plugindata: dict, addattempt: bool, attemptnumber: int,
+                 grader_id: int | None = None):
+    """assign::save_grade as 4.3 does it: the latest attempt's grade (attemptnumber -1), then
+    reopen_submission_if_required: a new attempt only with "manual" + addattempt, or "untilpass"
+    with a grade below the grade to pass, and never past maxattempts. Otherwise addattempt is
+    ignored without a word (REAL-SITE.md)."""
     now = c.site.now()
     key = (a.id, userid)
+    sub = c.site.submissions.setdefault(key, {"id": c.site.new_id(), "status": "new", "attemptnumber": 0,
+                                              "timecreated": now, "timemodified": now})
+    latest = sub["attemptnumber"]
+    if attemptnumber not in (-1, latest):
+        # An earlier attempt: Moodle shows it read-only in its grader; its grade never reaches
+        # the gradebook, so the emulator keeps it apart and get_grades does not list it.
+        old = next((p for p in c.site.previous_attempts.get(key, []) if p["attemptnumber"] == attemptnumber), None)
+        if old is None:
+            raise Fault("invalid_parameter_exception", "invalidparameter", "Invalid parameter value detected",
+                        "attemptnumber => no such attempt")
+        old.setdefault("grade", {}).update(grade=grade if 0 <= grade <= a.grade else None, timemodified=now)
+        return
     existing = c.site.grades.get(key)
     feedback = ((plugindata or {}).get("assignfeedbackcomments_editor") or {}).get("text")
     if existing is not None and existing.get("feedback") and feedback is None:
@@ -435,18 +457,30 @@ def _store_grade(c: Call, a, userid: int, grade: float, plugindata: dict, addatt
         raise Fault("dml_write_exception", "dmlwriteexception", "Error writing to database")
     if grade > a.grade or (grade < 0 and grade != -1):
         grade = existing["grade"] if existing else None          # silently dropped, as recorded
-    record = existing or {"id": c.site.new_id(), "timecreated": now, "attemptnumber": 0}
-    record.update(grade=None if grade is None or grade == -1 else grade, timemodified=now, grader=c.user.id,
+    record = existing or {"id": c.site.new_id(), "timecreated": now, "attemptnumber": latest}
+    record.update(grade=None if grade is None or grade == -1 else grade, timemodified=now,
+                  grader=grader_id or c.user.id,
                   feedback=feedback if feedback is not None else (existing or {}).get("feedback"))
     c.site.grades[key] = record
     c.site.grade_log.append((a.id, userid, record["grade"]))
     # Grading creates the user's flags (the workflowstate parameter is always sent) and, for anyone,
     # an empty submission: users who are not enrolled or do not exist included.
     c.site.flags.setdefault(key, {"locked": 0, "extensionduedate": 0})
-    sub = c.site.submissions.setdefault(key, {"id": c.site.new_id(), "status": "new", "attemptnumber": 0,
-                                              "timecreated": now, "timemodified": now})
-    if addattempt:
-        sub.update(status="reopened", attemptnumber=sub["attemptnumber"] + 1, timemodified=now)
+    failed = a.gradepass > 0 and record["grade"] is not None and record["grade"] < a.gradepass
+    reopen = (a.attemptreopenmethod == "manual" and addattempt) or (a.attemptreopenmethod == "untilpass" and failed)
+    if reopen and (a.maxattempts == -1 or latest < a.maxattempts - 1):
+        add_attempt(c, a, userid)
+
+
+def add_attempt(c: Call, a, userid: int) -> None:
+    """assign::add_attempt: the latest submission and its grade become history; a new, empty
+    "reopened" attempt is the latest one, with no grade (so get_grades no longer lists the user)."""
+    now = c.site.now()
+    key = (a.id, userid)
+    sub = c.site.submissions[key]
+    c.site.previous_attempts.setdefault(key, []).append({**sub, "grade": c.site.grades.pop(key, None)})
+    c.site.submissions[key] = {"id": c.site.new_id(), "status": "reopened", "attemptnumber": sub["attemptnumber"] + 1,
+                               "timecreated": now, "timemodified": now}
 
 
 def save_grade(c: Call, assignmentid, userid, grade, attemptnumber, addattempt, workflowstate, applytoall,
@@ -454,7 +488,7 @@ def save_grade(c: Call, assignmentid, userid, grade, attemptnumber, addattempt, 
     a = _reachable(c, assignmentid)
     if not grader(c, a):
         raise nopermissions("Grade assignment")
-    _store_grade(c, a, userid, grade, plugindata, addattempt, attemptnumber)
+    store_grade(c, a, userid, grade, plugindata, addattempt, attemptnumber)
     return None
 
 
@@ -463,7 +497,7 @@ def save_grades(c: Call, assignmentid, applytoall, grades):
     if not grader(c, a):
         raise nopermissions("Grade assignment")
     for g in grades:
-        _store_grade(c, a, g["userid"], g["grade"], g["plugindata"], g["addattempt"], g["attemptnumber"])
+        store_grade(c, a, g["userid"], g["grade"], g["plugindata"], g["addattempt"], g["attemptnumber"])
     return None
 
 
@@ -567,6 +601,16 @@ def feedback_status(c: Call, a, userid: int) -> dict[str, Any] | None:
             "gradefordisplay": shown, "gradeddate": g["timemodified"], "plugins": plugins}
 
 
+def previous_attempt(a, userid: int, p: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"attemptnumber": p["attemptnumber"], "submission": submission_record(a, userid, p)}
+    g = p.get("grade")
+    if g:
+        out["grade"] = {"id": g["id"], "assignment": a.id, "userid": userid, "attemptnumber": g["attemptnumber"],
+                        "timecreated": g["timecreated"], "timemodified": g["timemodified"], "grader": g["grader"],
+                        "grade": g5(g["grade"])}
+    return out
+
+
 def submission_status(c: Call, assignid, userid, groupid):
     a = _reachable(c, assignid)
     userid = userid or c.user.id
@@ -583,6 +627,9 @@ def submission_status(c: Call, assignid, userid, groupid):
         out["lastattempt"] = last_attempt(c, a, userid)
     if feedback := feedback_status(c, a, userid):
         out["feedback"] = feedback
+    if earlier := c.site.previous_attempts.get((a.id, userid)):
+        # Contract: only when there is more than one attempt, newest first.
+        out["previousattempts"] = [previous_attempt(a, userid, p) for p in reversed(earlier)]
     out["assignmentdata"] = {"attachments": {"intro": []}}
     out["warnings"] = []
     return out
@@ -642,7 +689,7 @@ def update_grades(c: Call, source, courseid, component, activityid, itemnumber, 
     if a is None:
         raise Fault("dml_missing_record_exception", "invalidrecordunknown", "Can't find data record in database.")
     for g in grades:
-        _store_grade(c, a, g["studentid"], g["grade"], {"assignfeedbackcomments_editor": {"text": g.get("str_feedback") or ""}}, False, -1)
+        store_grade(c, a, g["studentid"], g["grade"], {"assignfeedbackcomments_editor": {"text": g.get("str_feedback") or ""}}, False, -1)
     return 0
 
 

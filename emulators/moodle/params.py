@@ -25,9 +25,15 @@ def decode(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
         head = name.split("[", 1)[0]
         keys = [head] + [p for p in parts[1:]]
         node = root
-        for key in keys[:-1]:
-            node = node.setdefault(key, {})
-        node[keys[-1]] = value
+        for i, key in enumerate(keys):
+            if key == "":                   # PHP: a[]=1&a[]=2 appends, so both are kept
+                key = str(len(node))
+            if i == len(keys) - 1:
+                node[key] = value
+            else:
+                node = node.setdefault(key, {})
+                if not isinstance(node, dict):
+                    raise InvalidParameter(f"{name} => Invalid parameter value detected")
     return root
 
 
@@ -98,8 +104,12 @@ def structure(fields: dict[str, Any], value: dict[str, Any], path: str = "") -> 
 
 
 KV = O({"name": S("raw"), "value": S("raw")})
+# The feedback plugins' external parameters (assignfeedback_comments, assignfeedback_file): a
+# misspelt key or an editor without text/format is invalidparameter (REAL-SITE.md).
+PLUGINDATA = O({"assignfeedbackcomments_editor": O({"text": S("raw"), "format": S("int")}, False),
+                "files_filemanager": S("int", False)}, False, {})
 GRADE = O({"userid": S("int"), "grade": S("float"), "attemptnumber": S("int"), "addattempt": S("bool"),
-           "workflowstate": S("alpha"), "plugindata": O(None, False, {}), "advancedgradingdata": O(None, False, {})})
+           "workflowstate": S("alpha"), "plugindata": PLUGINDATA, "advancedgradingdata": O(None, False, {})})
 
 # IOMAD 4.3's optional company fields (create_companies, edit_companies).
 COMPANY = {k: S("text", False) for k in ("code", "address", "region", "postcode", "timezone", "lang", "customcss",
@@ -127,7 +137,7 @@ DECLARATIONS: dict[str, dict[str, Any]] = {
     "mod_assign_set_user_flags": {"assignmentid": S("int"), "userflags": L(O(None))},
     "mod_assign_save_grade": {"assignmentid": S("int"), "userid": S("int"), "grade": S("float"),
                               "attemptnumber": S("int"), "addattempt": S("bool"), "workflowstate": S("alpha"),
-                              "applytoall": S("bool"), "plugindata": O(None, False, {}),
+                              "applytoall": S("bool"), "plugindata": PLUGINDATA,
                               "advancedgradingdata": O(None, False, {})},
     "mod_assign_save_grades": {"assignmentid": S("int"), "applytoall": S("bool"), "grades": L(GRADE)},
     "mod_assign_save_submission": {"assignmentid": S("int"), "plugindata": O(None)},

@@ -99,7 +99,8 @@ class Assignment:
     cutoffdate: int = 0
     maxattempts: int = -1
     submissiondrafts: int = 0
-    attemptreopenmethod: str = "none"
+    attemptreopenmethod: str = "none"               # 4.3's default (REAL-SITE.md); manual, untilpass
+    gradepass: float = 0                            # the grade item's "grade to pass"; 0: none set
     configs: list[dict[str, str]] = field(default_factory=list)
     timemodified: int = 1730000000
     section: int = 1
@@ -154,8 +155,11 @@ class Site:
     service_functions: dict[str, set[str]]          # service shortname -> functions
     # Site administration > Advanced features > Enable web services (enablewebservices).
     webservices_enabled: bool = True
+    # The latest attempt's grade and submission per (assign, user); earlier attempts' rows move to
+    # previous_attempts when Moodle opens a new attempt (mod_assign keeps a row per attempt).
     grades: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)       # (assign, user)
     submissions: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)  # (assign, user)
+    previous_attempts: dict[tuple[int, int], list[dict[str, Any]]] = field(default_factory=dict)
     flags: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)        # (assign, user)
     pages: dict[int, Page] = field(default_factory=dict)                              # cmid -> page
     shortname: str = "moodle"                       # the front page course's

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, redirect, render_template_string, request, session
 
+from .functions import Call, store_grade
 from .site import Site
 
 bp = Blueprint("ui", __name__)
@@ -55,8 +56,14 @@ ASSIGN = """{% extends "moodle_base" %}{% block body %}<p><a href="/course/view.
 <tr><th>Feedback comments</th><td id="feedback">{{ feedback|safe }}</td></tr></table>{% endif %}{% endblock %}"""
 
 GRADER = """{% extends "moodle_base" %}{% block body %}<h1>{{ a.name }}: {{ student.fullname }}</h1>
+<p id="attempt">Attempt {{ attempt + 1 }}{% if previous %} ({{ previous }} earlier, read-only){% endif %}</p>
+{% if error %}<p class="alert">{{ error }}</p>{% endif %}
 <table><tr><th>Grade</th><td id="grade">{{ grade }}</td></tr><tr><th>Feedback</th><td id="feedback">{{ feedback|safe }}</td></tr>
-<tr><th>Stream Portal video</th><td id="video">{{ video }}</td></tr></table>{% endblock %}"""
+<tr><th>Stream Portal video</th><td id="video">{{ video }}</td></tr></table>
+<h2>Grade</h2><form method="post"><input type="hidden" name="sesskey" value="{{ sesskey }}">
+<p><label>Grade out of {{ '%.2f'|format(a.grade) }} <input name="grade" id="id_grade" value="{{ raw_grade }}"></label></p>
+<p><label>Feedback comments <textarea name="feedback" id="id_feedback">{{ feedback }}</textarea></label></p>
+<p><button type="submit" class="btn-primary" id="id_savechanges">Save changes</button></p></form>{% endblock %}"""
 
 
 def site() -> Site:
@@ -121,12 +128,7 @@ def assignment():
         return redirect("/login/index.php")
     course = site().courses[a.course]
     if request.args.get("action") == "grader" and site().is_grader(user.id, a.course):
-        student = site().users.get(request.args.get("userid", type=int)) or abort(404)
-        g = site().grades.get((a.id, student.id))
-        v = next((v for v in site().videos.values() if v["assignmentid"] == a.id and v["userid"] == student.id), None)
-        return page(GRADER, title=a.name, a=a, student=student, grade=_grade_text(g, a),
-                    feedback=(g or {}).get("feedback") or "",
-                    video=f"{v['streamuid']} ({v['status']}, {v['durationseconds']:.0f} s)" if v else "—")
+        return grader(a, user)
     import datetime
     due = datetime.datetime.fromtimestamp(a.duedate, datetime.timezone.utc).strftime("%A, %d %B %Y, %H:%M") if a.duedate else "—"
     grading = None
@@ -179,6 +181,51 @@ def _plugin_link(user, a, sub) -> tuple[str | None, str]:
         return url, "Open in Stream Portal"
     has_video = any(v["assignmentid"] == a.id and v["userid"] == user.id for v in site().videos.values())
     return url, "Open your video in the Stream Portal" if has_video else "Upload your video in the Stream Portal"
+
+
+def sesskey() -> str:
+    if "sesskey" not in session:
+        session["sesskey"] = secrets.token_hex(5)
+    return session["sesskey"]
+
+
+@bp.post("/mod/assign/view.php")
+def grade_in_moodle():
+    """The grader's "Save changes": the teacher grades the latest attempt in Moodle itself, recorded
+    with the teacher as grader, as Moodle records it (issue 16, defect 6)."""
+    cmid = request.args.get("id", type=int)
+    a = next((x for x in site().assignments.values() if x.cmid == cmid), None) or abort(404)
+    user = me()
+    if user is None or request.args.get("action") != "grader" or not site().is_grader(user.id, a.course):
+        abort(403)
+    if request.form.get("sesskey") != session.get("sesskey"):
+        abort(400)
+    raw = request.form.get("grade", "").strip()
+    try:
+        value = -1.0 if raw == "" else float(raw)
+    except ValueError:
+        return grader(a, user, error="The grade must be a number.")
+    if value != -1 and not 0 <= value <= a.grade:
+        return grader(a, user, error=f"The grade must be between 0 and {a.grade:.2f}.")
+    student = site().users.get(request.args.get("userid", type=int)) or abort(404)
+    call = Call(site(), user, current_app.config["MOODLE"]["siteurl"], "")
+    with site().lock:
+        store_grade(call, a, student.id, value,
+                     {"assignfeedbackcomments_editor": {"text": request.form.get("feedback", ""), "format": 1}},
+                     False, -1)
+    return redirect(request.full_path)
+
+
+def grader(a, user, error: str | None = None):
+    student = site().users.get(request.args.get("userid", type=int)) or abort(404)
+    g = site().grades.get((a.id, student.id))
+    sub = site().submissions.get((a.id, student.id)) or {"attemptnumber": 0}
+    v = next((v for v in site().videos.values() if v["assignmentid"] == a.id and v["userid"] == student.id), None)
+    return page(GRADER, title=a.name, a=a, student=student, grade=_grade_text(g, a), error=error,
+                raw_grade="" if not g or g.get("grade") is None else f"{g['grade']:g}",
+                feedback=(g or {}).get("feedback") or "", attempt=sub["attemptnumber"],
+                previous=len(site().previous_attempts.get((a.id, student.id), [])), sesskey=sesskey(),
+                video=f"{v['streamuid']} ({v['status']}, {v['durationseconds']:.0f} s)" if v else "—")
 
 
 def install(app) -> None:

@@ -16,8 +16,8 @@
 defined('MOODLE_INTERNAL') || die();
 
 $plugin->component = 'assignsubmission_streamportal';
-$plugin->version   = 2026120300;
+$plugin->version   = 2026120301;          // services.php: mod_assign_get_submission_status.
 $plugin->requires  = 2022112800;          // Moodle 4.1 LTS.
 $plugin->supported = [401, 405];          // 4.1 LTS to 4.5 LTS.
 $plugin->maturity  = MATURITY_BETA;
-$plugin->release   = '0.3.0';
+$plugin->release   = '0.3.1';

@@ -66,7 +66,12 @@ def alert_rows(kind: str):
 @bp.post("/outbox/<int:message_id>/retry")
 def retry(message_id: int):
     message = db.session.get(OutboxMessage, message_id) or abort(404)
-    outbox.requeue(message)
+    try:
+        outbox.requeue(message)
+    except outbox.AlreadySent:
+        flash("Not queued again: Moodle already has this one, and sending it twice would repeat it "
+              "(a resubmission request would open yet another attempt).", "error")
+        return redirect(url_for("admin.alert_rows", kind="dead_syncs"))
     db.session.commit()
     flash("Queued again; the worker sends it within seconds.", "success")
     return redirect(url_for("admin.alert_rows", kind="dead_syncs"))

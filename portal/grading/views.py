@@ -7,7 +7,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .. import authz
 from ..extensions import db
-from ..services import grading
+from ..services import grading, moodle_grades
 from ..services.playback import PlaybackUnavailable, playback_for
 from ..web import render_region
 from . import bp
@@ -42,7 +42,8 @@ def review_context(sub, **extra):
     except PlaybackUnavailable as exc:
         playback, unavailable = None, str(exc)
     return dict(sub=sub, playback=playback, unavailable=unavailable, attempts=grading.earlier_attempts(sub),
-                sync=grading.sync_status_of(sub), moodle_url=current_app.config["SETTINGS"].moodle_url, **extra)
+                sync=grading.sync_status_of(sub), moodle_url=current_app.config["SETTINGS"].moodle_url,
+                moodle=moodle_grades.facts(sub), **extra)
 
 
 def _review(sub, status=200, headers=None, **extra):
@@ -75,6 +76,7 @@ def review(submission_id: int):
             return redirect(url_for("uploads.watch", submission_id=sub.id, t=request.args.get("t")))
         abort(403)
     before = sub.review_state
+    moodle_grades.refresh(sub.assignment)       # a grade given in Moodle's grader shows at once
     sub = grading.open_review(sub)
     # The row (and the counts) must not go on saying "not reviewed" beside a pane that is reviewing.
     return _review(sub, headers=CHANGED if sub.review_state != before else None)

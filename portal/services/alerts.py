@@ -29,6 +29,11 @@ class Alert:
     hint: str
 
 
+def _away_after() -> int:
+    from flask import current_app
+    return current_app.config["SETTINGS"].outbox_max_attempts
+
+
 def _count(q) -> int:
     return db.session.scalar(select(func.count()).select_from(q.subquery())) or 0
 
@@ -46,6 +51,10 @@ def queries(now: datetime) -> dict[str, object]:
             Submission.created_at < now - STUCK,
             or_(Submission.upload_expires_at.is_(None), Submission.upload_expires_at < now)),
         "dead_syncs": select(OutboxMessage).where(OutboxMessage.state == OutboxState.DEAD.value),
+        # Moodle away for long: rows that failed OUTBOX_MAX_ATTEMPTS times and still wait. They
+        # need no Retry (the worker keeps trying); the admin needs to know Moodle is away.
+        "moodle_away": select(OutboxMessage).where(OutboxMessage.state == OutboxState.PENDING.value,
+                                                   OutboxMessage.attempts >= _away_after()),
         "webhook_unmatched": select(WebhookEvent).where(WebhookEvent.received_at >= since,
                                                         WebhookEvent.error.is_not(None)),
         "webhook_backlog": select(WebhookEvent).where(WebhookEvent.processed_at.is_(None),
@@ -63,6 +72,9 @@ TITLES = {
     "expired_uploads": ("Uploads abandoned or expired", "Many at once can mean a network or browser problem."),
     "stuck": ("Videos stuck uploading or processing", "Run `flask reconcile`; the worker does it every 5 minutes."),
     "dead_syncs": ("Moodle syncs that failed for good", "Read the error, fix the cause in Moodle, then retry."),
+    "moodle_away": ("Moodle writes waiting because Moodle is not answering",
+                    "Nothing to retry: they are sent by themselves when Moodle answers. Check that Moodle "
+                    "is up and reachable from the portal (the error says what the portal saw)."),
     "webhook_unmatched": ("Webhooks that could not be applied", "Compare with `flask reconcile --orphans`."),
     "webhook_backlog": ("Webhooks received but not applied", "Is `flask worker` running? It applies them every second."),
     "playback_errors": ("Playback tokens that could not be issued", "Check STREAM_SIGNING_KEY_ID / _PEM (flask stream create-key)."),

@@ -15,7 +15,7 @@ from ..audit import record
 from ..extensions import db
 from ..models import (Assignment, Comment, Company, Course, OutboxMessage, OutboxState, ReviewState,
                       Submission, User, VideoStatus, utcnow)
-from . import outbox, sync
+from . import attempts, outbox, sync
 
 PAGE_SIZE = 25
 SORTS = {
@@ -263,6 +263,11 @@ def save_review(user: User, sub: Submission, *, version: int, grade: str, feedba
         raise ReviewRejected(f"Unknown action '{action[:20]}'.")
     if version != sub.version:
         raise ReviewConflict()
+    # Moodle grades its latest attempt only: a grade for an older one would overwrite it there.
+    if (why := attempts.superseded_reason(sub)) is not None:
+        raise ReviewRejected(why)
+    if action == "resubmit" and (why := attempts.resubmission_blocker(sub)) is not None:
+        raise ReviewRejected(why)
     feedback = (feedback or "").strip()
     if len(feedback) > FEEDBACK_MAX:
         raise ReviewRejected(f"The feedback is {len(feedback):,} characters long; the portal keeps at most "
@@ -305,8 +310,8 @@ def add_comment(user: User, sub: Submission, at_seconds: str, body: str) -> Comm
     comment = Comment(submission=sub, author_id=user.id, at_seconds=round(at, 1), body=body)
     db.session.add(comment)
     db.session.flush()
-    if sub.graded_at is not None:    # already graded: Moodle's feedback text must follow
-        sync.enqueue_grade(sub)
+    if sub.graded_at is not None and attempts.superseded_reason(sub) is None:
+        sync.enqueue_grade(sub)      # already graded: Moodle's feedback text must follow
     record("review.comment", user, object_type="submission", object_id=sub.id,
            company_id=sub.assignment.course.company_id, at_seconds=comment.at_seconds)
     db.session.commit()

@@ -138,14 +138,16 @@ class MoodleClient:
         self._url = base_url.rstrip("/") + "/webservice/rest/server.php"
         self._token, self._timeout, self._retries = token, timeout, read_retries
         self._http = http or requests.Session()
+        self._own_userid: int | None = None
 
     def __repr__(self) -> str:  # the token stays out of logs and tracebacks
         return f"MoodleClient({self._url!r})"
 
-    def call(self, function: str, **params: Any) -> Any:
+    def call(self, function: str, _retries: int | None = None, **params: Any) -> Any:
+        """`_retries` overrides the read retries (the outbox worker has its own back-off)."""
         form = [("wstoken", self._token), ("wsfunction", function), ("moodlewsrestformat", "json"),
                 *encode_params(params)]
-        attempts = 1 + (self._retries if function in READS else 0)
+        attempts = 1 + ((self._retries if _retries is None else _retries) if function in READS else 0)
         for attempt in range(attempts):
             try:
                 return self._call_once(function, form)
@@ -205,8 +207,19 @@ class MoodleClient:
         return self.call("mod_assign_get_assignments", courseids=list(courseids),
                          includenotenrolledcourses=True)
 
-    def get_grades(self, assignmentids: Iterable[int], since: int = 0) -> dict[str, Any]:
-        return self.call("mod_assign_get_grades", assignmentids=list(assignmentids), since=since)
+    def get_grades(self, assignmentids: Iterable[int], since: int = 0, *, retries: int | None = None) -> dict[str, Any]:
+        return self.call("mod_assign_get_grades", retries, assignmentids=list(assignmentids), since=since)
+
+    def latest_attempt(self, assignid: int, userid: int) -> int:
+        """Moodle's latest attempt number for the student (0 before any submission)."""
+        answer = self.call("mod_assign_get_submission_status", 0, assignid=assignid, userid=userid)
+        return int(((answer.get("lastattempt") or {}).get("submission") or {}).get("attemptnumber") or 0)
+
+    def own_userid(self) -> int:
+        """The service account's Moodle user id: the `grader` of every grade the portal writes."""
+        if self._own_userid is None:
+            self._own_userid = int(self.call("core_webservice_get_site_info", 0)["userid"])
+        return self._own_userid
 
     def user_companies(self, userid: int) -> list[dict[str, Any]]:
         return self.call("block_iomad_company_admin_get_user_companies", userid=userid)["companies"]

@@ -32,10 +32,13 @@ STOP_STARTING = LEASE / 2           # no new Moodle call this late into a lease:
 BATCH = 200
 
 
-def backoff(attempts: int, *, base: float = 2.0, cap: float = 600.0) -> timedelta:
-    """Exponential back-off with full jitter: up to 2 s, 4 s, 8 s … capped at 10 minutes, so many
+BACKOFF_CAP = 300.0                 # seconds: once Moodle is back, everything lands within 5 minutes
+
+
+def backoff(attempts: int, *, base: float = 2.0, cap: float = BACKOFF_CAP) -> timedelta:
+    """Exponential back-off with full jitter: up to 2 s, 4 s, 8 s … capped at 5 minutes, so many
     rows that failed together do not all come back at the same second."""
-    return timedelta(seconds=random.uniform(0, min(cap, base * 2 ** (attempts - 1))) + 0.5)
+    return timedelta(seconds=random.uniform(0, min(cap, base * 2 ** min(attempts - 1, 30))) + 0.5)
 
 
 @dataclass
@@ -76,8 +79,15 @@ def claim(session: Session, worker_id: str, *, limit: int = BATCH, now: datetime
     return Claim(messages, in_doubt, lease_until)
 
 
+class AlreadySent(Exception):
+    """An admin asked to retry a row Moodle already has: sending it again would repeat it."""
+
+
 def requeue(message: OutboxMessage) -> None:
-    """A dead (or stuck) message goes back to the queue, due now, with a fresh count of tries."""
+    """A dead (or waiting) message goes back to the queue, due now, with a fresh count of tries.
+    A delivered one never does (issue 18.7: a retried `done` grade was sent twice)."""
+    if message.state == OutboxState.DONE.value:
+        raise AlreadySent()
     message.state, message.attempts = OutboxState.PENDING.value, 0
     message.next_attempt_at, message.locked_until, message.last_error = utcnow(), None, None
 
@@ -86,21 +96,23 @@ def _sent(m: OutboxMessage, now: datetime, note: str | None) -> None:
     m.state, m.sent_at, m.last_error = OutboxState.DONE.value, now, note
 
 
-def _failed(m: OutboxMessage, now: datetime, error: str, *, retry: bool, max_attempts: int) -> None:
-    if retry and m.attempts < max_attempts:
+def _failed(m: OutboxMessage, now: datetime, error: str, *, retry: bool) -> None:
+    """Moodle away (unreachable, timeout, 5xx, a page that is not JSON, maintenance) is no reason to
+    give up: the row waits, however long, and alerts.py tells an admin when it has waited long
+    (OUTBOX_MAX_ATTEMPTS tries). Only a refusal that can never succeed ends it, in words."""
+    if retry:
         m.next_attempt_at, m.last_error = now + backoff(m.attempts), error
     else:
-        m.state = OutboxState.DEAD.value
-        m.last_error = error if not retry else f"Gave up after {m.attempts} tries. Last: {error}"
+        m.state, m.last_error = OutboxState.DEAD.value, error
 
 
-def run_once(session: Session, moodle: MoodleClient, *, worker_id: str = "worker", max_attempts: int = 8,
-             limit: int = BATCH) -> int:
+def run_once(session: Session, moodle: MoodleClient, *, worker_id: str = "worker", limit: int = BATCH) -> int:
     """Claim one batch and send it, one Moodle call per failure unit; returns the rows handled."""
     from . import sync
 
     got = claim(session, worker_id, limit=limit)
     units = sync.failure_units(got.messages)
+    fresh: dict[int, dict] = {}           # grades read back by one unit, reused by the next
     for i, unit in enumerate(units):
         now = utcnow()
         if now > got.lease_until - LEASE + STOP_STARTING:
@@ -114,18 +126,20 @@ def run_once(session: Session, moodle: MoodleClient, *, worker_id: str = "worker
             m.attempts += 1
             m.locked_until = None
         try:
-            outcome = sync.send_unit(session, moodle, unit, in_doubt=got.in_doubt)
+            # A try that timed out may have reached Moodle: read before sending again.
+            tried = {m.id for m in unit if m.attempts > 1}
+            outcome = sync.send_unit(session, moodle, unit, in_doubt=got.in_doubt | tried, fresh=fresh)
         except MoodleUnavailable as exc:
             for m in unit:
-                _failed(m, now, sync.explain(exc), retry=True, max_attempts=max_attempts)
+                _failed(m, now, sync.explain(exc), retry=True)
         except MoodleRejected as exc:
             for m in unit:
-                _failed(m, now, sync.explain(exc), retry=False, max_attempts=max_attempts)
+                _failed(m, now, sync.explain(exc), retry=False)
         else:
             for m in unit:
                 result = outcome.get(m.id)
                 if isinstance(result, sync.Failed):
-                    _failed(m, now, result.error, retry=False, max_attempts=max_attempts)
+                    _failed(m, now, result.error, retry=False)
                 else:
                     _sent(m, now, result)
         session.commit()

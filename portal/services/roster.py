@@ -19,7 +19,7 @@ from sqlalchemy import delete, exists, select, update
 
 from ..extensions import db
 from ..models import (Assignment, AuditEntry, Company, CompanyMember, Course, CourseRole, Enrolment,
-                      MemberRole, Submission, User, utcnow)
+                      MemberRole, ReopenMethod, Submission, UNLIMITED_ATTEMPTS, User, utcnow)
 from . import moodle_refusals
 from .insert_once import insert_once
 from .moodle import MoodleClient, MoodleInvalidToken, MoodleRejected, MoodleUnknownFunction
@@ -329,8 +329,12 @@ def apply_assignment(row: Assignment, a: Mapping[str, Any], settings) -> None:
     row.due_at = _ts(a.get("duedate"))
     row.cutoff_at = _ts(a.get("cutoffdate"))
     row.grade_max = Decimal(str(max(int(a.get("grade") or 0), 0)))
+    # maxattempts -1 is unlimited; an unknown reopen method counts as none (contract,
+    # mod_assign_get_assignments): attempts.allowed() applies them as Moodle does.
     maxattempts = int(a.get("maxattempts") or 1)
-    row.max_attempts = maxattempts if maxattempts > 0 else 10   # -1 is "unlimited" in Moodle
+    row.max_attempts = maxattempts if maxattempts > 0 else UNLIMITED_ATTEMPTS
+    method = a.get("attemptreopenmethod")
+    row.reopen_method = method if method in {m.value for m in ReopenMethod} else ReopenMethod.NONE.value
     max_bytes = _plugin_config(a, "maxbytes")
     max_minutes = _plugin_config(a, "maxminutes")
     row.max_bytes = int(max_bytes) if max_bytes and max_bytes.isdigit() and int(max_bytes) > 0 \

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from ..audit import record
 from ..extensions import db
 from ..models import Assignment, Submission, User, VideoStatus, utcnow
-from . import outbox
+from . import attempts as attempt_rules, outbox
 from .stream import MAX_DURATION_SECONDS, MIN_SCHEDULED_DELETION, StreamClient, StreamError
 
 log = logging.getLogger(__name__)
@@ -90,6 +90,13 @@ def attempts_used(student: User, assignment: Assignment) -> int:
     return db.session.scalar(select(func.count(Submission.id)).where(
         Submission.assignment_id == assignment.id, Submission.student_id == student.id,
         Submission.status.in_(COUNTED))) or 0
+
+
+def latest_counted(student: User, assignment: Assignment) -> Submission | None:
+    """The student's newest attempt that counts (not failed, not abandoned)."""
+    return db.session.scalar(select(Submission).where(
+        Submission.assignment_id == assignment.id, Submission.student_id == student.id,
+        Submission.status.in_(COUNTED)).order_by(Submission.attempt.desc()).limit(1))
 
 
 def in_flight(student: User, assignment: Assignment) -> Submission | None:
@@ -179,8 +186,11 @@ def start_upload(student: User, assignment: Assignment, claim: UploadClaim,
         raise UploadRefused(403, reason)
     check_claim(assignment, claim)
     used = attempts_used(student, assignment)
-    if used >= assignment.max_attempts:
-        raise UploadRefused(403, f"You have used all {assignment.max_attempts} attempt(s) for this assignment.")
+    allowed = attempt_rules.allowed(assignment)
+    if allowed is not None and used >= allowed:
+        raise UploadRefused(403, f"You have used all {allowed} attempt(s) Moodle allows for this assignment.")
+    if (why := attempt_rules.new_attempt_blocker(assignment, latest_counted(student, assignment))) is not None:
+        raise UploadRefused(403, why)
     last = db.session.scalar(select(func.max(Submission.attempt)).where(
         Submission.assignment_id == assignment.id, Submission.student_id == student.id)) or 0
 

@@ -19,8 +19,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ..extensions import db
-from ..models import OutboxMessage, OutboxState, ReviewState, Submission, utcnow
-from . import outbox
+from ..models import OutboxMessage, OutboxState, ReopenMethod, ReviewState, Submission, utcnow
+from . import attempts, moodle_grades, outbox
 from .moodle import (GradeUpdate, MoodleAccessDenied, MoodleClient, MoodleError, MoodleInvalidToken,
                      MoodleRejected, MoodleUnknownFunction)
 
@@ -31,6 +31,7 @@ VIDEO_STATUS = "video_status"
 # PHP's max_input_vars (1000 by default) silently truncates a longer form: 7 fields a grade.
 GRADES_PER_CALL = 100
 SUPERSEDED = "superseded by a newer save"
+NEWER_IN_MOODLE = "Not sent: {who} gave a newer grade in Moodle, which the portal now shows."
 
 
 # --- enqueueing (in the caller's transaction) ----------------------------------------------------
@@ -107,25 +108,30 @@ def explain(exc: MoodleError) -> str:
     if isinstance(exc, MoodleRejected):
         words = EXPLAINED.get(exc.errorcode, "Moodle refused it")
         return f"Moodle refused it: {words}. Moodle said: “{exc.message or exc.errorcode}” ({exc.errorcode})."
-    return f"Moodle is not answering ({exc}); the portal will try again."
+    return (f"Moodle is not answering ({exc}). The portal keeps trying by itself and sends it as soon "
+            "as Moodle answers again.")
 
 
 def failure_units(messages: list[OutboxMessage]) -> list[list[OutboxMessage]]:
     """One save_grades call per assignment (at most GRADES_PER_CALL grades), one call per video record."""
     groups: dict[object, list[OutboxMessage]] = defaultdict(list)
     for m in messages:
-        groups[(GRADE, m.payload["assignmentid"]) if m.kind == GRADE else (m.kind, m.id)].append(m)
+        if m.kind == GRADE and not m.payload.get("addattempt"):
+            groups[(GRADE, m.payload["assignmentid"])].append(m)
+        else:       # a resubmission request is read, sent and read again on its own
+            groups[(m.kind, m.id)].append(m)
     units = []
     for group in groups.values():
         units.extend(group[i:i + GRADES_PER_CALL] for i in range(0, len(group), GRADES_PER_CALL))
     return units
 
 
-def send_unit(session: Session, moodle: MoodleClient, unit: list[OutboxMessage], *, in_doubt: set[int]) -> Outcome:
+def send_unit(session: Session, moodle: MoodleClient, unit: list[OutboxMessage], *, in_doubt: set[int],
+              fresh: dict[int, dict] | None = None) -> Outcome:
     """Send one failure unit. MoodleUnavailable escapes (the whole unit is tried again later); a
     refusal of a video record escapes too; grades answer per message."""
     if unit[0].kind == GRADE:
-        return _send_grades(session, moodle, unit, in_doubt)
+        return _send_grades(session, moodle, unit, in_doubt, {} if fresh is None else fresh)
     m = unit[0]
     try:
         if m.kind == RECORD_VIDEO:
@@ -145,19 +151,35 @@ def send_unit(session: Session, moodle: MoodleClient, unit: list[OutboxMessage],
     return {m.id: None}
 
 
-def _send_grades(session: Session, moodle: MoodleClient, unit: list[OutboxMessage], in_doubt: set[int]) -> Outcome:
+def _send_grades(session: Session, moodle: MoodleClient, unit: list[OutboxMessage], in_doubt: set[int],
+                 fresh: dict[int, dict]) -> Outcome:
+    """`fresh`: the grades read back after the previous unit of this batch, per assignment: read
+    moments ago, they serve as this unit's read before sending (one Moodle call less a unit)."""
     outcome: Outcome = {}
-    live = _drop_superseded(session, unit, outcome)
+    live = _drop_old_attempts(session, _drop_superseded(session, unit, outcome), outcome)
     assignmentid = unit[0].payload["assignmentid"]
-    if live and in_doubt & {m.id for m in live}:
-        # A worker died or timed out after sending: Moodle may have it already. Not twice.
-        have = _moodle_grades(moodle, assignmentid)
-        for m in list(live):
-            if m.id in in_doubt and _landed(m, have, since=m.created_at):
-                outcome[m.id] = None
-                live.remove(m)
     if not live:
         return outcome
+    # What Moodle has now: a grade given in Moodle after the portal's save is newer and wins; a
+    # grade a dead or timed-out worker already sent is not sent twice.
+    # Only what changed since the oldest row was saved matters for either (`since`, a short answer).
+    have = fresh.pop(assignmentid, None)
+    if have is None:
+        have = _moodle_grades(moodle, assignmentid, since=min(int(m.created_at.timestamp()) for m in live))
+    own = moodle.own_userid()
+    for m in list(live):
+        got = have.get(m.payload["userid"])
+        if got is not None and got.grader != own and got.timemodified >= int(m.created_at.timestamp()):
+            who, _ = moodle_grades.adopt(session, assignmentid, m.payload["userid"], got)
+            outcome[m.id] = NEWER_IN_MOODLE.format(who=who)
+            live.remove(m)
+        elif m.id in in_doubt and not m.payload.get("addattempt") and _landed(m, have, since=m.created_at):
+            outcome[m.id] = None
+            live.remove(m)
+    if not live:
+        return outcome
+    if live[0].payload.get("addattempt"):           # alone in its unit (failure_units)
+        return outcome | _send_reopen(session, moodle, live[0])
     started = utcnow()
     try:
         moodle.save_grades(assignmentid, [_update(m) for m in live])
@@ -171,9 +193,9 @@ def _send_grades(session: Session, moodle: MoodleClient, unit: list[OutboxMessag
             if _landed(m, have, since=started):
                 outcome[m.id] = None
             else:
-                outcome |= _send_grades(session, moodle, [m], set())
+                outcome |= _send_grades(session, moodle, [m], set(), {})
         return outcome
-    return outcome | _confirm(moodle, assignmentid, live)
+    return outcome | _confirm(session, moodle, assignmentid, live, fresh)
 
 
 def _whole_call(exc: MoodleRejected) -> bool:
@@ -200,24 +222,78 @@ def _drop_superseded(session: Session, unit: list[OutboxMessage], outcome: Outco
     return list(per_user.values())
 
 
+def _drop_old_attempts(session: Session, live: list[OutboxMessage], outcome: Outcome) -> list[OutboxMessage]:
+    """Moodle grades its latest attempt only: a grade for an attempt Moodle has moved on from would
+    overwrite the newer attempt's grade (REAL-SITE.md). Such a row ends here, in words."""
+    ids = {m.submission_id for m in live if m.submission_id is not None}
+    subs = {s.id: s for s in session.scalars(select(Submission).where(Submission.id.in_(ids)))} if ids else {}
+    newest = attempts.newest_attempts(list(subs.values()))
+    kept = []
+    for m in live:
+        sub = subs.get(m.submission_id)
+        why = None if sub is None else \
+            attempts.superseded_reason(sub, newest.get((sub.assignment_id, sub.student_id)))
+        if why is None:
+            kept.append(m)
+        else:
+            outcome[m.id] = Failed(f"Not sent to Moodle. {why}")
+    return kept
+
+
+def _send_reopen(session: Session, moodle: MoodleClient, m: OutboxMessage) -> Outcome:
+    """A grade with a resubmission request (addattempt). Moodle answers null whether or not it
+    opened an attempt, and every call opens another one with "manual" (REAL-SITE.md): so the
+    attempt number is read and kept before sending, a retry after a lost answer reads it again
+    instead of resending, and the new attempt is confirmed after."""
+    p = m.payload
+    now_at = moodle.latest_attempt(p["assignmentid"], p["userid"])
+    start = p.get("fromattempt")
+    if start is not None and now_at > start:
+        return _reopened(session, m)                 # the lost answer had landed: not twice
+    if start is None:
+        m.payload = {**p, "fromattempt": now_at}     # kept before sending: a crash cannot forget it
+        session.commit()
+        start = now_at
+    moodle.save_grades(p["assignmentid"], [_update(m)])
+    if moodle.latest_attempt(p["assignmentid"], p["userid"]) > start:
+        return _reopened(session, m)
+    return {m.id: Failed(
+        "Moodle kept the grade and feedback but did not open a new attempt, so the student cannot "
+        "resubmit there. Moodle opens one only when the assignment's “Additional attempts” is "
+        "“Manually” and the student has attempts left (“Maximum attempts”). Change that in the "
+        "assignment's settings in Moodle, then request the resubmission again.")}
+
+
+def _reopened_until_pass(session: Session, moodle: MoodleClient, m: OutboxMessage) -> None:
+    """"Automatically until pass": a grade below the grade to pass makes Moodle open the next
+    attempt by itself, and get_grades then lists no grade for the student (REAL-SITE.md). The
+    attempt number says so; the student may then upload the next attempt."""
+    sub = session.get(Submission, m.submission_id) if m.submission_id is not None else None
+    if sub is None or sub.assignment.reopen_method != ReopenMethod.UNTILPASS.value:
+        return
+    try:
+        if moodle.latest_attempt(m.payload["assignmentid"], m.payload["userid"]) > 0:
+            _reopened(session, m)
+    except MoodleError:
+        pass                         # read again with the next grade; nothing is lost meanwhile
+
+
+def _reopened(session: Session, m: OutboxMessage) -> Outcome:
+    sub = session.get(Submission, m.submission_id) if m.submission_id is not None else None
+    if sub is not None and sub.moodle_reopened_at is None:
+        sub.moodle_reopened_at = utcnow()
+    return {m.id: None}
+
+
 def _update(m: OutboxMessage) -> GradeUpdate:
     p = m.payload
     return GradeUpdate(userid=p["userid"], grade=p["grade"], feedback_html=p["feedback_html"],
                        addattempt=p.get("addattempt", False), workflowstate=p.get("workflowstate", ""))
 
 
-def _moodle_grades(moodle: MoodleClient, assignmentid: int) -> dict[int, tuple[float | None, int]]:
-    """userid -> (grade or None, timemodified) as Moodle has it now."""
-    answer = moodle.get_grades([assignmentid])
-    out: dict[int, tuple[float | None, int]] = {}
-    for a in answer.get("assignments", []):
-        for g in a.get("grades", []):
-            try:
-                value = float(g.get("grade"))
-            except (TypeError, ValueError):
-                value = None
-            out[int(g["userid"])] = (None if value is None or value < 0 else value, int(g.get("timemodified") or 0))
-    return out
+def _moodle_grades(moodle: MoodleClient, assignmentid: int, since: int = 0) -> dict[int, moodle_grades.MoodleGrade]:
+    """userid -> (grade or None, timemodified, grader, attempt) as Moodle has it now."""
+    return moodle_grades.read(moodle, assignmentid, since, retries=0)     # the outbox backs off itself
 
 
 def _same(sent: float, have: float | None) -> bool:
@@ -226,20 +302,23 @@ def _same(sent: float, have: float | None) -> bool:
     return have is not None and math.isclose(sent, have, abs_tol=1e-4)
 
 
-def _landed(m: OutboxMessage, have: dict[int, tuple[float | None, int]], *, since: datetime) -> bool:
+def _landed(m: OutboxMessage, have: dict[int, moodle_grades.MoodleGrade], *, since: datetime) -> bool:
     got = have.get(m.payload["userid"])
     return got is not None and _same(m.payload["grade"], got[0]) and got[1] >= int(since.timestamp())
 
 
-def _confirm(moodle: MoodleClient, assignmentid: int, sent: list[OutboxMessage]) -> Outcome:
+def _confirm(session: Session, moodle: MoodleClient, assignmentid: int, sent: list[OutboxMessage],
+             fresh: dict[int, dict]) -> Outcome:
     """Read the grades back: a grade Moodle dropped is a failure a person must look at."""
     try:
-        have = _moodle_grades(moodle, assignmentid)
+        have = fresh[assignmentid] = _moodle_grades(moodle, assignmentid)
     except MoodleError:
         return {m.id: "sent; Moodle could not be asked to confirm it" for m in sent}
     outcome: Outcome = {}
     for m in sent:
         got = have.get(m.payload["userid"])
+        if got is None and m.payload["grade"] >= 0:
+            _reopened_until_pass(session, moodle, m)
         if m.payload.get("addattempt") or got is None or _same(m.payload["grade"], got[0]):
             # A new attempt has no grade yet, and Moodle lists grades only for students with a
             # submission: nothing to compare there, the call itself succeeded.

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from .. import authz
 from ..extensions import db
 from ..models import Assignment, Submission, VideoStatus
-from ..services import status_polls, submissions
+from ..services import attempts as attempt_rules, status_polls, submissions
 from ..services.playback import PlaybackUnavailable, playback_for
 from ..services.stream import StreamError, client_from_settings
 from ..web import is_htmx_swap, render_region
@@ -50,10 +50,14 @@ def assignment(cmid: int):
     settings = current_app.config["SETTINGS"]
     used = submissions.attempts_used(current_user, a)
     now = submissions.utcnow()
+    allowed = attempt_rules.allowed(a)          # None: unlimited, as Moodle's maxattempts -1
+    waiting = attempt_rules.new_attempt_blocker(a, submissions.latest_counted(current_user, a))
     # The page, or only the attempts (and the count left) when an upload has just finished.
     return render_region("attempts", "uploads/assignment.html", "uploads/_attempts.html",
-                         assignment=a, attempts=attempts, in_flight=submissions.in_flight(current_user, a),
-                         attempts_left=max(a.max_attempts - used, 0), oob=is_htmx_swap("attempts"),
+                         assignment=a, attempts=attempts, waiting=waiting,
+                         in_flight=submissions.in_flight(current_user, a), attempts_allowed=allowed,
+                         attempts_left=None if allowed is None else max(allowed - used, 0),
+                         oob=is_htmx_swap("attempts"),
                          closed=submissions.closed_reason(a, now), late=submissions.late_notice(a, now),
                          chunk_size=settings.upload_chunk_bytes, human_size=submissions.human_size,
                          type_names=submissions.type_names)

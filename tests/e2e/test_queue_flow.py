@@ -9,7 +9,8 @@ from tests.support.browser import wait_js
 def _world(make, db, n=3):
     course = make.course()
     teacher = make.teacher(course)
-    a = make.assignment(course, grade_max=Decimal(10), name="River walk")
+    # "Manually" reopened in Moodle: the only setting where "Request resubmission" is offered.
+    a = make.assignment(course, grade_max=Decimal(10), name="River walk", reopen_method="manual")
     subs = [make.submission(a, make.student(course, fullname=f"Student {i}"), status="ready") for i in range(n)]
     return teacher, subs
 

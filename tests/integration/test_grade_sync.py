@@ -42,7 +42,7 @@ def grade(app, teacher, sub, value, action="save"):
 def drain(app):
     with app.app_context():
         from portal.extensions import db
-        return outbox.drain(db.session, moodle_client(), max_attempts=8)
+        return outbox.drain(db.session, moodle_client())
 
 
 def test_saved_grade_arrives_in_moodle_with_feedback(live_portal, moodle_emulator, graded_world):
@@ -169,3 +169,42 @@ def test_time_coded_comments_become_links_in_moodle(live_portal, moodle_emulator
     drain(live_portal.app)
     feedback = moodle_emulator.grades(1)[subs[1].student.moodle_id]["feedback"]
     assert f"{live_portal.url}/grading/{subs[1].id}?t=61" in feedback and "1:01" in feedback
+
+
+def test_moodle_unreachable_for_ten_minutes_every_grade_lands_once_with_nobody_acting(
+        live_portal, moodle_emulator, graded_world, db, monkeypatch):
+    """Issue 18.1: seven grades saved while Moodle is unreachable for a simulated 10 minutes (a
+    controlled clock); nothing dies, an admin is alerted, and everything lands once when it is back."""
+    from portal.services import alerts
+    from portal.services.moodle import MoodleClient
+
+    a, teacher, subs = graded_world
+    clock = [utcnow()]
+    monkeypatch.setattr(outbox, "utcnow", lambda: clock[0])
+    values = {}
+    for i in range(7):
+        sub = subs[i % 4]
+        grade(live_portal.app, teacher, sub, str(60 + i))
+        values[sub.student.moodle_id] = float(60 + i)
+    away = MoodleClient("http://127.0.0.1:9", moodle_emulator.service_token, timeout=(0.2, 0.2), read_retries=0)
+    end = clock[0] + timedelta(minutes=10)
+    alerted = False
+    while clock[0] < end:
+        with live_portal.app.app_context():
+            from portal.extensions import db as pdb
+            outbox.drain(pdb.session, away)
+            alerted = alerted or {x.kind: x.count for x in alerts.collect(clock[0])}["moodle_away"] > 0
+        clock[0] += timedelta(seconds=5)
+    db.session.expire_all()
+    waiting = db.session.scalars(select(OutboxMessage).where(OutboxMessage.state != "done")).all()
+    assert {m.state for m in waiting} == {"pending"} and len(waiting) == 4       # none dead
+    assert all(m.attempts >= 8 and "keeps trying" in m.last_error for m in waiting)
+    assert alerted
+    assert moodle_emulator.app.site.grade_log == []
+    clock[0] += timedelta(seconds=outbox.BACKOFF_CAP + 1)     # the longest wait a row can have
+    drain(live_portal.app)                                     # Moodle is back: nobody clicked anything
+    log = moodle_emulator.app.site.grade_log
+    assert Counter(uid for _, uid, _ in log) == Counter({uid: 1 for uid in values})
+    assert {uid: g for _, uid, g in log} == values
+    db.session.expire_all()
+    assert {m.state for m in db.session.scalars(select(OutboxMessage))} == {"done"}

@@ -155,7 +155,10 @@ def test_migration_counts_the_submissions_already_there(request, tmp_path):
     with throwaway_database(request.config.getoption("--db"), tmp_path) as url:
         app = make_app(url)
         with app.app_context():
-            upgrade(revision="0003")
+            # The rows are made with today's models at the newest schema, then the schema goes back
+            # to before the tallies with the rows kept (models of a later release have columns 0003
+            # lacks, so the rows cannot be made at 0003).
+            upgrade()
             make = Factory(_db)
             company = make.company("Acme")
             manager = make.manager_of(company, make.user("manager"))
@@ -166,6 +169,7 @@ def test_migration_counts_the_submissions_already_there(request, tmp_path):
                                 review_state=STATES[n % 4], first_viewed_at=NOW)
             ids = manager.id, company.id
             _db.session.remove()
+            downgrade(revision="0003")
             upgrade()
             manager, company = _db.session.get(type(manager), ids[0]), _db.session.get(type(company), ids[1])
             assert_report_pass_agrees(manager, company)

@@ -146,3 +146,31 @@ def test_admin_retry_puts_a_dead_sync_back_in_the_queue(client, make, db):
     m = db.session.get(OutboxMessage, dead.id)
     assert (m.state, m.attempts, m.last_error, m.locked_until) == ("pending", 0, None, None)
     assert m.next_attempt_at <= utcnow()
+
+
+def test_admin_retry_of_a_delivered_sync_sends_nothing_again(client, make, db):
+    """Issue 18.7: a retried `done` row was delivered a second time."""
+    admin = make.user("root3", is_site_admin=True)
+    sub = make.submission(status="ready")
+    done = OutboxMessage(kind="grade", idempotency_key="grade:done", submission_id=sub.id, payload={},
+                         state="done", attempts=1, sent_at=utcnow())
+    db.session.add(done)
+    db.session.commit()
+    token = login(client, admin)
+    r = client.post(f"/admin/outbox/{done.id}/retry", data={"csrf_token": token}, follow_redirects=True)
+    assert r.status_code == 200 and "Moodle already has this one" in r.text
+    db.session.expire_all()
+    m = db.session.get(OutboxMessage, done.id)
+    assert (m.state, m.attempts) == ("done", 1)
+
+
+def test_moodle_away_for_long_is_an_alert_and_not_a_dead_row(make, db, app):
+    sub = make.submission(status="ready")
+    tries = app.config["SETTINGS"].outbox_max_attempts
+    for n, attempts in enumerate((1, tries)):
+        db.session.add(OutboxMessage(kind="grade", idempotency_key=f"grade:away{n}", submission_id=sub.id,
+                                     payload={}, state="pending", attempts=attempts,
+                                     last_error="Moodle is not answering"))
+    db.session.commit()
+    counts = {a.kind: a.count for a in alerts.collect()}
+    assert counts["moodle_away"] == 1 and counts["dead_syncs"] == 0

@@ -58,7 +58,7 @@ $services = [
         'functions' => array_merge(array_keys($functions), [
             'core_webservice_get_site_info', 'core_user_get_users_by_field', 'core_enrol_get_users_courses',
             'core_enrol_get_enrolled_users', 'core_course_get_course_module', 'mod_assign_get_assignments',
-            'mod_assign_get_grades', 'mod_assign_save_grades',
+            'mod_assign_get_grades', 'mod_assign_get_submission_status', 'mod_assign_save_grades',
         ], $streamportaliomad),
         'restrictedusers' => 1,
         'enabled' => 0,
