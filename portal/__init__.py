@@ -48,7 +48,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     login.login_view = "auth.signin"
     login.login_message = "Please sign in through Moodle to continue."
 
-    from . import errors, security, sqlite_pragmas
+    from . import errors, params, security, sqlite_pragmas
     from .auth.oidc import init_oidc
     from .models import User
 
@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     security.init_security(app)
     init_oidc(app)
     errors.init_errors(app)
+    params.init_params(app)         # the <id:…> converter: before any blueprint's rules
     sqlite_pragmas.init(app)
     from .services import stream_budget
     stream_budget.init_app(app)

@@ -66,7 +66,7 @@ def queue():
                          sync_words=grading.SYNC_WORDS)
 
 
-@bp.get("/<int:submission_id>")
+@bp.get("/<id:submission_id>")
 @login_required
 def review(submission_id: int):
     sub = authz.submission_or_404(current_user, submission_id)
@@ -80,7 +80,7 @@ def review(submission_id: int):
     return _review(sub, headers=CHANGED if sub.review_state != before else None)
 
 
-@bp.post("/<int:submission_id>")
+@bp.post("/<id:submission_id>")
 @login_required
 def save(submission_id: int):
     sub = authz.submission_or_404(current_user, submission_id, authz.Right.GRADE)
@@ -104,7 +104,7 @@ def save(submission_id: int):
     return _review(sub, headers=CHANGED, saved=form.get("action", "save"))
 
 
-@bp.post("/<int:submission_id>/comments")
+@bp.post("/<id:submission_id>/comments")
 @login_required
 def comment(submission_id: int):
     sub = authz.submission_or_404(current_user, submission_id, authz.Right.GRADE)
@@ -118,7 +118,7 @@ def comment(submission_id: int):
     return render_template("grading/_comments.html", sub=sub), 200, CHANGED
 
 
-@bp.post("/<int:submission_id>/retry")
+@bp.post("/<id:submission_id>/retry")
 @login_required
 def retry(submission_id: int):
     sub = authz.submission_or_404(current_user, submission_id, authz.Right.GRADE)

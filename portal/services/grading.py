@@ -10,7 +10,7 @@ from typing import Mapping
 from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import contains_eager
 
-from .. import authz
+from .. import authz, params
 from ..audit import record
 from ..extensions import db
 from ..models import (Assignment, Comment, Company, Course, OutboxMessage, OutboxState, ReviewState,
@@ -43,12 +43,10 @@ class ReviewConflict(Exception):
 
 
 def _int(args: Mapping[str, str], name: str) -> int | None:
-    value = (args.get(name) or "").strip()
-    if not value:
-        return None
-    if not value.isdigit() or len(value) > 9:
-        raise BadFilter(f"'{name}' must be a number, got '{value[:20]}'.")
-    return int(value)
+    try:
+        return params.page_arg(args) if name == "page" else params.id_arg(args, name)
+    except params.BadParam as exc:
+        raise BadFilter(str(exc)) from None
 
 
 @dataclass(frozen=True)
@@ -234,17 +232,17 @@ GRADE_DECIMALS = 2      # what Moodle's gradebook shows by default; more would b
 def parse_grade(raw: str, grade_max: Decimal) -> Decimal | None:
     """The grade as typed, checked as Moodle will not: save_grades silently drops a grade above the
     maximum (recorded), so a bad grade must never reach the outbox."""
-    raw = (raw or "").strip().replace(",", ".")
+    raw = (raw or "").strip()
     if not raw:
         return None
     if not grade_max:
         raise ReviewRejected("This assignment has no points grade in Moodle (a scale, or no grade): "
                              "leave the grade empty and give feedback here.")
-    try:
-        grade = Decimal(raw)
-    except InvalidOperation:
-        raise ReviewRejected(f"'{raw[:20]}' is not a number.") from None
-    if not grade.is_finite() or grade < 0 or grade > grade_max:
+    # Plain decimals only ("85.5" or "85,5"): Decimal() would take "1e2" as 100 and "NaN".
+    grade = params.plain_decimal(raw)
+    if grade is None:
+        raise ReviewRejected(f"'{raw[:20]}' is not a grade: type a number such as 85 or 85.5.")
+    if grade < 0 or grade > grade_max:
         raise ReviewRejected(f"The grade must be between 0 and {grade_max.normalize():f}.")
     if grade.as_tuple().exponent < -GRADE_DECIMALS:
         raise ReviewRejected(f"Use at most {GRADE_DECIMALS} decimals.")
