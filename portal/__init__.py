@@ -48,7 +48,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     login.login_view = "auth.signin"
     login.login_message = "Please sign in through Moodle to continue."
 
-    from . import errors, params, security, sqlite_pragmas
+    from . import errors, params, security, sessions, sqlite_pragmas
     from .auth.oidc import init_oidc
     from .models import User
 
@@ -57,6 +57,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         return db.session.get(User, int(user_id))
 
     security.init_security(app)
+    sessions.init_sessions(app)     # after init_security, whose cookie settings it reads
     init_oidc(app)
     errors.init_errors(app)
     params.init_params(app)         # the <id:…> converter: before any blueprint's rules
