@@ -78,7 +78,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     for bp in (auth_bp, health_bp, home_bp, reports_bp, uploads_bp, webhooks_bp, grading_bp, admin_bp, embed_bp):
         app.register_blueprint(bp)
 
-    from . import cli, templating
+    from . import cli, limits, templating
+    limits.init_limits(app)         # wraps the registered views: after every blueprint
     cli.init_cli(app)
     templating.init_templating(app)
     return app
