@@ -74,10 +74,17 @@ def review(submission_id: int):
         if sub.student_id == current_user.id:   # the link in Moodle's feedback, opened by the student
             return redirect(url_for("uploads.watch", submission_id=sub.id, t=request.args.get("t")))
         abort(403)
-    before = sub.review_state
-    sub = grading.open_review(sub)
-    # The row (and the counts) must not go on saying "not reviewed" beside a pane that is reviewing.
-    return _review(sub, headers=CHANGED if sub.review_state != before else None)
+    return _review(sub)      # a GET changes nothing (a cross-site link could send one): see opened
+
+
+@bp.post("/<id:submission_id>/opened")
+@login_required
+def opened(submission_id: int):
+    """The pane's first play of the video (static/js/grading.js): the review starts, and the
+    turnaround clock with it."""
+    sub = authz.submission_or_404(current_user, submission_id, authz.Right.GRADE)
+    grading.open_review(sub)
+    return "", 204, CHANGED
 
 
 @bp.post("/<id:submission_id>")

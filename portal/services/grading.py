@@ -206,8 +206,8 @@ def sync_status_of(sub: Submission) -> SyncStatus:
 
 
 def open_review(sub: Submission) -> Submission:
-    """A grader opens `sub` (authorised by the caller through authz): the first view starts the
-    review and the turnaround clock."""
+    """A grader first plays `sub` (authorised by the caller through authz; a POST, never a GET):
+    the review and the turnaround clock start."""
     if sub.first_viewed_at is None:
         sub.first_viewed_at = utcnow()
         if sub.review_state == ReviewState.NEW.value:
