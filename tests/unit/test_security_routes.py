@@ -91,6 +91,7 @@ FORM_ROUTES = [
     ("manager", "/reports/companies/{company}/budget", {"budget": "10"}),
     ("admin", "/admin/submissions/{sub}/hold", {"hold": "1", "reason": "court"}),
     ("admin", "/admin/outbox/1/retry", {}),
+    ("admin", "/admin/roster/sync", {}),
     ("teacher", "/auth/logout", {}),
 ]
 

@@ -56,6 +56,7 @@ def test_sign_out_ends_the_session_for_a_copied_cookie(session_app, teacher, clo
 
     r = client.post("/auth/logout", data={"csrf_token": token})
     assert r.status_code == 302
+    assert "You are signed out" in client.get(r.headers["Location"]).text
     assert not signed_in(client)
 
     thief = session_app.test_client()
