@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Mapping
 
-from sqlalchemy import Row, Select, func, select
+from sqlalchemy import Row, Select, case, func, select, update
 from sqlalchemy.orm import contains_eager
 
 from .. import authz, params
@@ -209,9 +209,12 @@ def open_review(sub: Submission) -> Submission:
     """A grader first plays `sub` (authorised by the caller through authz; a POST, never a GET):
     the review and the turnaround clock start."""
     if sub.first_viewed_at is None:
-        sub.first_viewed_at = utcnow()
-        if sub.review_state == ReviewState.NEW.value:
-            sub.review_state = ReviewState.IN_REVIEW.value
+        # A Core UPDATE: the version (optimistic locking of the grade form) stays, so the form the
+        # teacher already has open still saves; only the first of two racing plays counts.
+        db.session.execute(update(Submission).where(Submission.id == sub.id, Submission.first_viewed_at.is_(None))
+                           .values(first_viewed_at=utcnow(), review_state=case(
+                               (Submission.review_state == ReviewState.NEW.value, ReviewState.IN_REVIEW.value),
+                               else_=Submission.review_state)))
         db.session.commit()
     return sub
 
@@ -239,10 +242,10 @@ def parse_grade(raw: str, grade_max: Decimal) -> Decimal | None:
         raise ReviewRejected("This assignment has no points grade in Moodle (a scale, or no grade): "
                              "leave the grade empty and give feedback here.")
     # Plain decimals only ("85.5" or "85,5"): Decimal() would take "1e2" as 100 and "NaN".
-    grade = params.plain_decimal(raw)
+    grade = params.plain_decimal(raw.removeprefix("-"))
     if grade is None:
-        raise ReviewRejected(f"'{raw[:20]}' is not a grade: type a number such as 85 or 85.5.")
-    if grade < 0 or grade > grade_max:
+        raise ReviewRejected(f"'{raw[:20]}' is not a number: type a grade such as 85 or 85,5.")
+    if raw.startswith("-") or grade > grade_max:
         raise ReviewRejected(f"The grade must be between 0 and {grade_max.normalize():f}.")
     if grade.as_tuple().exponent < -GRADE_DECIMALS:
         raise ReviewRejected(f"Use at most {GRADE_DECIMALS} decimals.")
