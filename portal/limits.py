@@ -23,6 +23,7 @@ from .errors import error_response
 LIMITS: dict[str, tuple[str, str]] = {
     "auth.login": ("20 per minute", "address"),
     "auth.callback": ("20 per minute", "address"),
+    "auth.moodle_launch": ("20 per minute", "address"),     # the plugin's signed sign-in link
     "uploads.create": ("30 per minute", "user"),
     "uploads.status": ("120 per minute", "user"),
 }

@@ -39,6 +39,12 @@ def test_bad_callbacks_are_limited(limited_app, db):
     assert codes[0] == 400 and codes[-1] == 429
 
 
+def test_bad_sign_in_links_are_limited(database_url, app, db):
+    client = make_app(database_url, embed_secret="e" * 64).test_client()
+    codes = [client.get("/auth/moodle?user=1&sig=x").status_code for _ in range(25)]
+    assert codes[0] in (400, 403) and codes[-1] == 429
+
+
 def test_status_polls_and_exports_are_limited_per_user_with_words(limited_app, make, db):
     company = make.company()
     course = make.course(company)
