@@ -48,7 +48,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     login.login_view = "auth.signin"
     login.login_message = "Please sign in through Moodle to continue."
 
-    from . import errors, security, sqlite_pragmas
+    from . import errors, params, security, sessions, sqlite_pragmas
     from .auth.oidc import init_oidc
     from .models import User
 
@@ -57,8 +57,10 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         return db.session.get(User, int(user_id))
 
     security.init_security(app)
+    sessions.init_sessions(app)     # after init_security, whose cookie settings it reads
     init_oidc(app)
     errors.init_errors(app)
+    params.init_params(app)         # the <id:…> converter: before any blueprint's rules
     sqlite_pragmas.init(app)
     from .services import stream_budget
     stream_budget.init_app(app)
@@ -76,7 +78,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     for bp in (auth_bp, health_bp, home_bp, reports_bp, uploads_bp, webhooks_bp, grading_bp, admin_bp, embed_bp):
         app.register_blueprint(bp)
 
-    from . import cli, templating
+    from . import cli, limits, templating
+    limits.init_limits(app)         # wraps the registered views: after every blueprint
     cli.init_cli(app)
     templating.init_templating(app)
     return app

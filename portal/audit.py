@@ -7,6 +7,7 @@ from typing import Any
 from flask import abort, has_request_context, request
 from sqlalchemy import Select, or_, select
 
+from . import params
 from .extensions import db
 from .models import AuditEntry, User
 
@@ -35,8 +36,12 @@ def search_audit(args) -> Select:
         q = q.join(User, User.id == AuditEntry.actor_id).where(or_(User.username.ilike(who), User.fullname.ilike(who)))
     if args.get("object"):
         q = q.where(AuditEntry.object_id == args["object"].strip())
-    if args.get("company", "").isdigit():
-        q = q.where(AuditEntry.company_id == int(args["company"]))
+    try:
+        company = params.id_arg(args, "company")
+    except params.BadParam as exc:
+        abort(400, str(exc))
+    if company is not None:
+        q = q.where(AuditEntry.company_id == company)
     for name, op in (("since", AuditEntry.at.__ge__), ("until", AuditEntry.at.__lt__)):
         if args.get(name):
             try:

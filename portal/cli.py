@@ -85,6 +85,7 @@ def worker_cmd(until_idle, interval, reconcile_every, roster_every, retention_ev
 
     from flask import current_app
 
+    from . import sessions
     from .services import alerts, moodle_grades, outbox, retention, stream_budget, stream_events, usage_collection
     from .services.reconcile import reconcile
     from .services.roster import moodle_client
@@ -116,6 +117,7 @@ def worker_cmd(until_idle, interval, reconcile_every, roster_every, retention_ev
             if now - last_retention >= retention_every:
                 last_retention = now
                 retention.run(client_from_settings(settings))
+                sessions.delete_expired(current_app)     # rows past their idle or absolute limit
                 alerts.send_digest(settings.smtp_url, settings.alert_email, alerts.collect(), settings.base_url)
             if now - last_usage >= usage_every:   # stored and delivered minutes: costs fill themselves
                 last_usage = now

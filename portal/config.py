@@ -96,6 +96,14 @@ SETTINGS: list[tuple[str, str, Any, Any, str]] = [
     ("OUTBOX_MAX_ATTEMPTS", "outbox_max_attempts", _int, "8", "Tries after which a Moodle write still waiting (Moodle away) raises an admin alert; it keeps being retried."),
     ("LOG_LEVEL", "log_level", str, "INFO", "Python logging level."),
     ("TRUST_PROXY", "trust_proxy", _bool, "false", "Behind one reverse proxy: honour X-Forwarded-*."),
+    ("SESSION_IDLE_MINUTES", "session_idle_minutes", _int, "120",
+     "A session ends this long after its last request (sessions are kept in the database)."),
+    ("SESSION_MAX_HOURS", "session_max_hours", _int, "8",
+     "A session ends this long after sign-in, however active: sign in again."),
+    ("RATELIMIT_STORAGE_URL", "ratelimit_storage_url", str, "memory://",
+     "Where rate-limit counters live: redis://host:6379 in production with several workers "
+     "(memory:// counts per process)."),
+    ("RATELIMIT_ENABLED", "ratelimit_enabled", _bool, "true", "Rate limits on sign-in, uploads, polls and exports."),
 ]
 
 
@@ -131,6 +139,10 @@ class Settings:
     outbox_max_attempts: int
     log_level: str
     trust_proxy: bool
+    session_idle_minutes: int
+    session_max_hours: int
+    ratelimit_storage_url: str
+    ratelimit_enabled: bool
     testing: bool = field(default=False)
 
     @property
@@ -187,6 +199,13 @@ class Settings:
         if not self.oauth_client_id and not self.embed_secret:
             raise ConfigError("no way to sign in: set MOODLE_OAUTH_CLIENT_ID/_SECRET (Moodle 4.5+ with "
                               "local_oauth2) or EMBED_SHARED_SECRET (the plugin's sign-in link, Moodle 4.1+)")
+        if not 1 <= self.session_idle_minutes <= 7 * 24 * 60:
+            raise ConfigError("SESSION_IDLE_MINUTES must be between 1 and 10080")
+        if not 1 <= self.session_max_hours <= 24 * 30:
+            raise ConfigError("SESSION_MAX_HOURS must be between 1 and 720")
+        if not self.ratelimit_storage_url.startswith(("memory://", "redis://", "rediss://", "redis+sentinel://",
+                                                      "memcached://")):
+            raise ConfigError("RATELIMIT_STORAGE_URL must be memory://, redis://… or memcached://…")
         if not self.database_url.startswith(("sqlite", "postgresql")):
             raise ConfigError("DATABASE_URL must be a sqlite:// or postgresql:// URL")
 

@@ -8,7 +8,7 @@ from typing import Any, Optional
 
 from flask_login import UserMixin
 from sqlalchemy import (JSON, BigInteger, Boolean, CheckConstraint, Date, DateTime, Float,
-                        ForeignKey, Index, Integer, Numeric, String, Text, TypeDecorator,
+                        ForeignKey, Index, Integer, LargeBinary, Numeric, String, Text, TypeDecorator,
                         UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -278,6 +278,9 @@ class Submission(db.Model):
         # ... and each probe for an earlier attempt is answered from this index alone (PostgreSQL).
         Index("ix_submissions_attempts_covering", "assignment_id", "student_id", "attempt",
               postgresql_include=["status", "uploaded_at", "created_at"]),
+        # One unfinished upload per student and assignment, whatever races (issue 18.6).
+        Index("uq_submissions_one_uploading", "assignment_id", "student_id", unique=True,
+              postgresql_where=text("status = 'uploading'"), sqlite_where=text("status = 'uploading'")),
     )
 
 
@@ -447,3 +450,13 @@ class StreamPoll(db.Model):
     __tablename__ = "stream_polls"
     stream_uid: Mapped[str] = mapped_column(String(64), primary_key=True)
     asked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WebSession(db.Model):
+    """A signed-in browser's session, kept on the server (portal/sessions.py, Flask-Session): the
+    cookie holds only its random id, so signing out ends it for every copy of the cookie."""
+
+    __tablename__ = "web_sessions"
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

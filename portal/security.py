@@ -1,7 +1,18 @@
-"""Response headers every page carries: CSP, no sniffing, no framing of the portal itself."""
+"""Response headers every page carries: CSP, no sniffing, framing only of the Moodle embed, and
+no caching of pages that carry a playback token."""
 from __future__ import annotations
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context, request
+
+# Blueprints whose pages Moodle frames (the companion plugin's iframe, locallib.php); every other
+# page refuses to be framed at all (issue 18.12).
+FRAMED_BY_MOODLE = ("embed",)
+
+
+def no_store() -> None:
+    """This response carries a secret (a playback token): Cache-Control: no-store."""
+    if has_request_context():
+        request.environ["portal.no_store"] = True
 
 
 def content_security_policy(settings) -> str:
@@ -20,7 +31,6 @@ def content_security_policy(settings) -> str:
         "object-src 'none'",
         "base-uri 'self'",
         "form-action 'self' " + settings.moodle_url,
-        "frame-ancestors 'self' " + settings.moodle_url,
     ])
 
 
@@ -33,13 +43,21 @@ def init_security(app: Flask) -> None:
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SECURE=settings.secure_cookies,
         REMEMBER_COOKIE_SAMESITE="Lax",
-        PERMANENT_SESSION_LIFETIME=8 * 3600,
     )
     csp = content_security_policy(settings)
 
+    framed_csp = f"{csp}; frame-ancestors {settings.moodle_url}"
+    unframed_csp = f"{csp}; frame-ancestors 'none'"
+
     @app.after_request
     def _headers(resp):
-        resp.headers.setdefault("Content-Security-Policy", csp)
+        if request.blueprint in FRAMED_BY_MOODLE:
+            resp.headers.setdefault("Content-Security-Policy", framed_csp)
+        else:
+            resp.headers.setdefault("Content-Security-Policy", unframed_csp)
+            resp.headers.setdefault("X-Frame-Options", "DENY")
+        if request.environ.get("portal.no_store"):
+            resp.headers["Cache-Control"] = "no-store"
         resp.headers.setdefault("X-Content-Type-Options", "nosniff")
         resp.headers.setdefault("Referrer-Policy", "same-origin")
         if current_app.config["SETTINGS"].secure_cookies:

@@ -63,6 +63,9 @@ def db(app):
 
 @pytest.fixture
 def client(app, db):
+    from portal.limits import limiter_of
+
+    limiter_of(app).reset()      # rate-limit counters start afresh per test (ids are reused)
     return app.test_client()
 
 

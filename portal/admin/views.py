@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import authz
+from .. import authz, params
 from ..extensions import db
 from ..audit import search_audit
 from ..models import OutboxMessage, utcnow
@@ -63,7 +63,7 @@ def alert_rows(kind: str):
                          kind=kind, rows=alerts.rows(kind), site_sync=roster.last_site_sync())
 
 
-@bp.post("/outbox/<int:message_id>/retry")
+@bp.post("/outbox/<id:message_id>/retry")
 def retry(message_id: int):
     message = db.session.get(OutboxMessage, message_id) or abort(404)
     try:
@@ -77,7 +77,7 @@ def retry(message_id: int):
     return redirect(url_for("admin.alert_rows", kind="dead_syncs"))
 
 
-@bp.post("/submissions/<int:submission_id>/hold")
+@bp.post("/submissions/<id:submission_id>/hold")
 def hold(submission_id: int):
     sub = authz.submission_or_404(current_user, submission_id)
     reason = (request.form.get("reason") or "").strip()
@@ -91,7 +91,10 @@ def hold(submission_id: int):
 
 @bp.get("/audit")
 def audit():
-    page = max(int(request.args.get("page", "1") or 1), 1) if (request.args.get("page") or "1").isdigit() else 1
+    try:
+        page = params.page_arg(request.args)
+    except params.BadParam as exc:
+        abort(400, str(exc))
     entries = db.session.scalars(search_audit(request.args).limit(PAGE).offset((page - 1) * PAGE)).all()
     return render_region("audit-rows", "admin/audit.html", "admin/_audit_rows.html",
                          entries=entries, args=request.args, page_no=page)

@@ -9,6 +9,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user, login_required, login_user, logout_user
 from requests import RequestException
 
+from .. import sessions
 from ..audit import record
 from ..extensions import db
 from ..services import launch as launches
@@ -115,10 +116,11 @@ def _sign_in(resolve, target: str | None, via: str):
         abort(403, "Your account is suspended in Moodle.")
     if current_user.is_authenticated and current_user.id != user.id:
         logout_user()                      # a link from Moodle signs in whoever is signed in there
-    session.permanent = True
     login_user(user)
     record("signin", user, object_type="user", object_id=user.id, via=via)
     db.session.commit()
+    # After the commit: the session store writes on its own connection (SQLite has one writer).
+    sessions.mark_signed_in(current_app, session)     # a new session id; the absolute lifetime starts
     return redirect(target or url_for("home.index"))
 
 
@@ -128,6 +130,6 @@ def logout():
     record("signout", current_user, object_type="user", object_id=current_user.id)
     db.session.commit()
     logout_user()
-    session.clear()
+    sessions.end(current_app, session)     # deleted on the server: a copied cookie opens nothing
     flash("You are signed out of the portal (Moodle keeps its own session).", "info")
     return redirect(url_for("auth.signin"))

@@ -67,7 +67,7 @@ def queue():
                          sync_words=grading.SYNC_WORDS)
 
 
-@bp.get("/<int:submission_id>")
+@bp.get("/<id:submission_id>")
 @login_required
 def review(submission_id: int):
     sub = authz.submission_or_404(current_user, submission_id)
@@ -75,14 +75,21 @@ def review(submission_id: int):
         if sub.student_id == current_user.id:   # the link in Moodle's feedback, opened by the student
             return redirect(url_for("uploads.watch", submission_id=sub.id, t=request.args.get("t")))
         abort(403)
-    before = sub.review_state
     moodle_grades.refresh(sub.assignment)       # a grade given in Moodle's grader shows at once
-    sub = grading.open_review(sub)
-    # The row (and the counts) must not go on saying "not reviewed" beside a pane that is reviewing.
-    return _review(sub, headers=CHANGED if sub.review_state != before else None)
+    return _review(sub)      # otherwise a GET changes nothing (a cross-site link could send one): see opened
 
 
-@bp.post("/<int:submission_id>")
+@bp.post("/<id:submission_id>/opened")
+@login_required
+def opened(submission_id: int):
+    """The pane's first play of the video (static/js/grading.js): the review starts, and the
+    turnaround clock with it."""
+    sub = authz.submission_or_404(current_user, submission_id, authz.Right.GRADE)
+    grading.open_review(sub)
+    return "", 204, CHANGED
+
+
+@bp.post("/<id:submission_id>")
 @login_required
 def save(submission_id: int):
     sub = authz.submission_or_404(current_user, submission_id, authz.Right.GRADE)
@@ -106,7 +113,7 @@ def save(submission_id: int):
     return _review(sub, headers=CHANGED, saved=form.get("action", "save"))
 
 
-@bp.post("/<int:submission_id>/comments")
+@bp.post("/<id:submission_id>/comments")
 @login_required
 def comment(submission_id: int):
     sub = authz.submission_or_404(current_user, submission_id, authz.Right.GRADE)
@@ -120,7 +127,7 @@ def comment(submission_id: int):
     return render_template("grading/_comments.html", sub=sub), 200, CHANGED
 
 
-@bp.post("/<int:submission_id>/retry")
+@bp.post("/<id:submission_id>/retry")
 @login_required
 def retry(submission_id: int):
     sub = authz.submission_or_404(current_user, submission_id, authz.Right.GRADE)

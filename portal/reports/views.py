@@ -7,7 +7,7 @@ from decimal import Decimal
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import authz
+from .. import authz, params
 from ..audit import record, search_audit
 from ..extensions import db
 from ..models import AuditEntry
@@ -60,29 +60,29 @@ def _company_view(company_id: int, **drill_at):
     return render_region("drill", "reports/company.html", "reports/_drill.html", **ctx)
 
 
-@bp.get("/companies/<int:company_id>")
+@bp.get("/companies/<id:company_id>")
 def company(company_id: int):
     return _company_view(company_id)
 
 
-@bp.get("/companies/<int:company_id>/courses/<int:course_id>")
+@bp.get("/companies/<id:company_id>/courses/<id:course_id>")
 def course(company_id: int, course_id: int):
     return _company_view(company_id, course_id=course_id)
 
 
-@bp.get("/companies/<int:company_id>/assignments/<int:assignment_id>")
+@bp.get("/companies/<id:company_id>/assignments/<id:assignment_id>")
 def assignment(company_id: int, assignment_id: int):
     return _company_view(company_id, assignment_id=assignment_id)
 
 
-@bp.get("/companies/<int:company_id>/charts")
+@bp.get("/companies/<id:company_id>/charts")
 def charts(company_id: int):
     company = authz.company_or_404(current_user, company_id)
     return render_region("charts", "reports/charts.html", "reports/_charts.html",
                          **pages.charts_region(current_user, company, _period(), _now()))
 
 
-@bp.post("/companies/<int:company_id>/budget")
+@bp.post("/companies/<id:company_id>/budget")
 def set_budget(company_id: int):
     company = authz.company_or_404(current_user, company_id)
     raw = (request.form.get("budget") or "").strip().replace(",", "").lstrip("$")
@@ -105,7 +105,7 @@ def set_budget(company_id: int):
     return render_template("reports/_budget_swap.html", company=company, budget=budget, prices=pages.prices())
 
 
-@bp.get("/companies/<int:company_id>/audit")
+@bp.get("/companies/<id:company_id>/audit")
 def audit(company_id: int):
     """The company's part of the audit log, for its managers."""
     company = authz.company_or_404(current_user, company_id)
@@ -148,17 +148,18 @@ def forecast_csv():
 TABLES = ("courses", "assignments", "students", "turnaround", "costs", "course-costs", "review-status")
 
 
-@bp.get(f"/companies/<int:company_id>/<any({', '.join(repr(t) for t in TABLES)}):table>.csv")
+@bp.get(f"/companies/<id:company_id>/<any({', '.join(repr(t) for t in TABLES)}):table>.csv")
 def company_csv(company_id: int, table: str):
     company = authz.company_or_404(current_user, company_id)
     period = _period()
     scope = {}
     for name, finder in (("course", reports.reportable_course), ("assignment", reports.reportable_assignment)):
-        raw = request.args.get(name)
-        if raw:
-            if not raw.isdigit():
-                abort(400, f"{name} must be a number")
-            scope[name] = finder(current_user, company, int(raw)) or abort(404)
+        try:
+            scope_id = params.id_arg(request.args, name)
+        except params.BadParam as exc:
+            abort(400, str(exc))
+        if scope_id is not None:
+            scope[name] = finder(current_user, company, scope_id) or abort(404)
     needs = {"assignments": "course", "students": "assignment"}.get(table)
     if needs and needs not in scope:
         abort(400, f"Say which {needs} (?{needs}=…).")

@@ -9,6 +9,7 @@ import time
 
 from sqlalchemy import select
 
+from .. import params
 from ..extensions import db
 from ..models import Assignment, Submission, User
 
@@ -27,11 +28,13 @@ def resolve(secret: str, args, now: int | None = None) -> tuple[User, Submission
     if not secret:
         raise EmbedRefused(503, "The Moodle embed is not configured on this portal.")
     try:
-        uid, viewer, cmid, expires = args["uid"], int(args["viewer"]), int(args["cmid"]), int(args["expires"])
-        sig = args["sig"]
-    except (KeyError, ValueError):
+        uid, sig = args["uid"], args["sig"]
+        viewer, cmid = params.whole(args["viewer"], "viewer"), params.whole(args["cmid"], "cmid")
+        expires = params.whole(args["expires"], "expires", hi=2**40)
+    except (KeyError, params.BadParam):
         raise EmbedRefused(400, "This video link is incomplete.") from None
-    if not hmac.compare_digest(signature(secret, uid, viewer, cmid, expires), sig):
+    # As bytes: compare_digest refuses str with non-ASCII characters (a TypeError, not a "no").
+    if not hmac.compare_digest(signature(secret, uid, viewer, cmid, expires).encode(), sig.encode()):
         raise EmbedRefused(403, "This video link is not valid.")
     if (now or int(time.time())) > expires:
         raise EmbedRefused(403, "This video link has expired; reload the Moodle page.")

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Mapping
 
-from sqlalchemy import Row, Select, func, select
+from sqlalchemy import Row, Select, case, func, select, update
 from sqlalchemy.orm import contains_eager
 
-from .. import authz
+from .. import authz, params
 from ..audit import record
 from ..extensions import db
 from ..models import (Assignment, Comment, Company, Course, OutboxMessage, OutboxState, ReviewState,
@@ -43,12 +43,10 @@ class ReviewConflict(Exception):
 
 
 def _int(args: Mapping[str, str], name: str) -> int | None:
-    value = (args.get(name) or "").strip()
-    if not value:
-        return None
-    if not value.isdigit() or len(value) > 9:
-        raise BadFilter(f"'{name}' must be a number, got '{value[:20]}'.")
-    return int(value)
+    try:
+        return params.page_arg(args) if name == "page" else params.id_arg(args, name)
+    except params.BadParam as exc:
+        raise BadFilter(str(exc)) from None
 
 
 @dataclass(frozen=True)
@@ -208,12 +206,15 @@ def sync_status_of(sub: Submission) -> SyncStatus:
 
 
 def open_review(sub: Submission) -> Submission:
-    """A grader opens `sub` (authorised by the caller through authz): the first view starts the
-    review and the turnaround clock."""
+    """A grader first plays `sub` (authorised by the caller through authz; a POST, never a GET):
+    the review and the turnaround clock start."""
     if sub.first_viewed_at is None:
-        sub.first_viewed_at = utcnow()
-        if sub.review_state == ReviewState.NEW.value:
-            sub.review_state = ReviewState.IN_REVIEW.value
+        # A Core UPDATE: the version (optimistic locking of the grade form) stays, so the form the
+        # teacher already has open still saves; only the first of two racing plays counts.
+        db.session.execute(update(Submission).where(Submission.id == sub.id, Submission.first_viewed_at.is_(None))
+                           .values(first_viewed_at=utcnow(), review_state=case(
+                               (Submission.review_state == ReviewState.NEW.value, ReviewState.IN_REVIEW.value),
+                               else_=Submission.review_state)))
         db.session.commit()
     return sub
 
@@ -234,17 +235,17 @@ GRADE_DECIMALS = 2      # what Moodle's gradebook shows by default; more would b
 def parse_grade(raw: str, grade_max: Decimal) -> Decimal | None:
     """The grade as typed, checked as Moodle will not: save_grades silently drops a grade above the
     maximum (recorded), so a bad grade must never reach the outbox."""
-    raw = (raw or "").strip().replace(",", ".")
+    raw = (raw or "").strip()
     if not raw:
         return None
     if not grade_max:
         raise ReviewRejected("This assignment has no points grade in Moodle (a scale, or no grade): "
                              "leave the grade empty and give feedback here.")
-    try:
-        grade = Decimal(raw)
-    except InvalidOperation:
-        raise ReviewRejected(f"'{raw[:20]}' is not a number.") from None
-    if not grade.is_finite() or grade < 0 or grade > grade_max:
+    # Plain decimals only ("85.5" or "85,5"): Decimal() would take "1e2" as 100 and "NaN".
+    grade = params.plain_decimal(raw.removeprefix("-"))
+    if grade is None:
+        raise ReviewRejected(f"'{raw[:20]}' is not a number: type a grade such as 85 or 85,5.")
+    if raw.startswith("-") or grade > grade_max:
         raise ReviewRejected(f"The grade must be between 0 and {grade_max.normalize():f}.")
     if grade.as_tuple().exponent < -GRADE_DECIMALS:
         raise ReviewRejected(f"Use at most {GRADE_DECIMALS} decimals.")

@@ -8,7 +8,7 @@ from flask import abort, current_app
 
 from sqlalchemy import select
 
-from .. import authz
+from .. import authz, security
 from ..audit import record
 from ..extensions import db
 from ..models import AuditEntry, Submission, User, VideoStatus, utcnow
@@ -42,6 +42,7 @@ def playback_for(user: User, sub: Submission, *, start_time: float | None = None
         failed(user, sub, f"token could not be signed ({type(exc).__name__})")
         raise PlaybackUnavailable("The video cannot be played right now: ask an administrator.") from None
     audit_token(user, sub, now)
+    security.no_store()              # the page carries a token: no cache may keep it
     return Playback(iframe_url(s.stream_customer_domain, token, start_time=start_time),
                     now + timedelta(seconds=s.playback_token_ttl))
 

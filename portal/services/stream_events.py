@@ -37,11 +37,9 @@ def receive(body: bytes, header: str, secret: str) -> str:
     if not secret:
         raise WebhookSignatureError("no webhook secret is configured")
     verify_webhook(body, header, secret)
-    video = json.loads(body)
-    if not isinstance(video, dict) or "uid" not in video:
-        raise ValueError("not a video object")
+    video = video_object(body)
     row = dict(body_sha256=hashlib.sha256(body).hexdigest(), signed_at=signed_time(header), received_at=utcnow(),
-               stream_uid=str(video["uid"])[:64], state=((video.get("status") or {}).get("state") or "")[:32],
+               stream_uid=video["uid"], state=((video.get("status") or {}).get("state") or "")[:32],
                payload=video)
     for attempt in (1, 2):
         try:
@@ -55,6 +53,24 @@ def receive(body: bytes, header: str, secret: str) -> str:
             if not exc.connection_invalidated or attempt == 2:
                 raise
     return "stored" if event_id is not None else "duplicate"
+
+
+def video_object(body: bytes) -> dict:
+    """The body as Stream's video object (contracts/stream: uid a string, status an object with a
+    string state), or ValueError: a signed body can still be odd. What only the worker reads (duration,
+    size…) is its business: a bad event there is set aside alone (apply_pending)."""
+    try:
+        video = json.loads(body)
+    except RecursionError:           # deeply nested JSON: no video object is
+        raise ValueError("nested too deeply") from None
+    if not isinstance(video, dict) or not isinstance(video.get("uid"), str) or not 0 < len(video["uid"]) <= 64:
+        raise ValueError("not a video object")
+    status = video.get("status")
+    if status is not None and (not isinstance(status, dict) or not isinstance(status.get("state", ""), str)):
+        raise ValueError("status is not an object with a state")
+    if "\x00" in video["uid"] or b"\\u0000" in body:   # PostgreSQL refuses NUL in text
+        raise ValueError("NUL character")
+    return video
 
 
 APPLICATION_NAME = "stream-portal webhooks"

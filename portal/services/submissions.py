@@ -12,12 +12,12 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..audit import record
 from ..extensions import db
-from ..models import Assignment, Submission, User, VideoStatus, utcnow
+from ..models import Assignment, CourseRole, Enrolment, Submission, User, VideoStatus, utcnow
 from . import attempts as attempt_rules, outbox
 from .stream import MAX_DURATION_SECONDS, MIN_SCHEDULED_DELETION, StreamClient, StreamError
 
@@ -170,11 +170,25 @@ def stream_scheduled_deletion(assignment: Assignment, now: datetime) -> datetime
     return now + max(timedelta(days=retention_days(assignment)) + BACKSTOP, BACKSTOP_MIN)
 
 
+def lock_attempts(student: User, assignment: Assignment) -> None:
+    """Serialise upload creations of one student for one course until the reservation commits, so
+    the attempts counted below are still the attempts when the new one is added (issue 18.6: thirty
+    parallel creations gave attempts 1-4). A no-op write to the student's enrolment, the first
+    statement of a fresh transaction: a row lock on PostgreSQL, the write lock on SQLite (taken
+    before any read, so no stale snapshot has to be upgraded). The partial unique index
+    uq_submissions_one_uploading backs "one unfinished upload" in the schema itself."""
+    db.session.commit()                        # end the view's read transaction; nothing is pending
+    db.session.execute(update(Enrolment).where(
+        Enrolment.user_id == student.id, Enrolment.course_id == assignment.course_id,
+        Enrolment.role == CourseRole.STUDENT.value).values(role=Enrolment.role))
+
+
 def start_upload(student: User, assignment: Assignment, claim: UploadClaim,
                  stream: StreamClient) -> Submission:
     """Reserve the attempt, create the upload at Stream, remember its URL. Idempotent: a repeated
     request for the same file returns the same submission, never a second Stream video."""
     now = utcnow()
+    lock_attempts(student, assignment)
     current = in_flight(student, assignment)
     if current is not None:
         if current.fingerprint == claim.fingerprint and current.upload_url:

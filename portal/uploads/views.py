@@ -34,7 +34,7 @@ def own_submission_or_404(submission_id: int) -> Submission:
     return sub
 
 
-@bp.get("/a/<int:cmid>")
+@bp.get("/a/<id:cmid>")
 @login_required
 def assignment(cmid: int):
     graded = db.session.scalar(authz.graded_assignments(current_user).where(Assignment.cmid == cmid))
@@ -63,7 +63,7 @@ def assignment(cmid: int):
                          type_names=submissions.type_names)
 
 
-@bp.post("/uploads/<int:cmid>/tus")
+@bp.post("/uploads/<id:cmid>/tus")
 @login_required
 def create(cmid: int):
     a = assignment_or_404(cmid)
@@ -84,7 +84,7 @@ def create(cmid: int):
     return resp
 
 
-@bp.get("/uploads/<int:submission_id>/status")
+@bp.get("/uploads/<id:submission_id>/status")
 @login_required
 def status(submission_id: int):
     sub = own_submission_or_404(submission_id)
@@ -98,7 +98,7 @@ def status(submission_id: int):
                          sub=sub, human_size=submissions.human_size)
 
 
-@bp.post("/uploads/<int:submission_id>/cancel")
+@bp.post("/uploads/<id:submission_id>/cancel")
 @login_required
 def cancel(submission_id: int):
     sub = own_submission_or_404(submission_id)
@@ -121,7 +121,7 @@ def _start_time(raw: str | None) -> float | None:
     return t if 0 < t < 86400 else None
 
 
-@bp.get("/uploads/<int:submission_id>/watch")
+@bp.get("/uploads/<id:submission_id>/watch")
 @login_required
 def watch(submission_id: int):
     sub = authz.submission_or_404(current_user, submission_id, authz.Right.PLAY)

@@ -35,6 +35,11 @@
       if (document.activeElement !== byId("comment-body")) showTime(currentTime);  // typing: keep the time
     } else if (data.event === "play") {
       playing = true;
+      const pane = byId("review");     // the first play starts the review (a POST: GETs change nothing)
+      if (pane && pane.dataset.openedUrl && window.htmx) {
+        htmx.ajax("POST", pane.dataset.openedUrl, {source: pane, swap: "none"});
+        delete pane.dataset.openedUrl;
+      }
     } else if (data.event === "pause" || data.event === "ended") {
       playing = false;
     }

@@ -26,10 +26,13 @@ def test_approve_moves_on_to_the_next_submission_and_rows_follow_the_pane(page, 
     first = page.locator("#queue-rows tr[data-id]").first.get_attribute("data-id")
     page.keyboard.press("j")
     wait_js(page, f"document.querySelector('#review[data-id=\"{first}\"]') !== null")
-    # opening it started the review: the row says so too, without a reload
+    assert page.evaluate("document.activeElement.id") == "review-title"      # not the page body
+    # opening it changes nothing (a GET, 18.11); the first play starts the review, and the row says so
+    assert _row_review(page, first) == "new"
+    # what static/js/grading.js sends on the player's first "play" (this world's videos have no player)
+    page.evaluate("(p => htmx.ajax('POST', p.dataset.openedUrl, {source: p, swap: 'none'}))(document.getElementById('review'))")
     wait_js(page, f"document.querySelector('#queue-rows tr[data-id=\"{first}\"]').dataset.review === 'in_review'")
     assert "Being reviewed" in page.locator(f"#queue-rows tr[data-id='{first}']").inner_text()
-    assert page.evaluate("document.activeElement.id") == "review-title"      # not the page body
 
     page.keyboard.press("g")
     page.keyboard.type("8")

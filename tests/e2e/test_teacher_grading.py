@@ -42,6 +42,7 @@ def test_keyboard_triage_grade_comment_approve_and_sync(page, live_portal, moodl
     db.session.expire_all()
     saved = db.session.get(Submission, sub.id)
     assert saved.grade == Decimal(88) and saved.review_state == "approved"
+    assert saved.first_viewed_at is not None          # the first play started the review (a POST)
     assert [c.body for c in db.session.query(Comment)] == ["Good establishing shot"] and at >= 0
 
     with live_portal.app.app_context():

@@ -65,10 +65,19 @@ def test_tallies_follow_every_kind_of_write(make, db):
     students = [make.student(rng.choice(courses)) for _ in range(12)]
     attempts: dict[tuple[int, int], int] = {}
 
+    def a_status(assignment_id, student_id, sub_id=None):
+        """Any status, but one upload in progress per student and assignment (the schema's rule)."""
+        status = rng.choice(STATUSES)
+        if status == "uploading" and db.session.scalar(select(Submission.id).where(
+                Submission.assignment_id == assignment_id, Submission.student_id == student_id,
+                Submission.status == "uploading", Submission.id != (sub_id or 0))):
+            status = "processing"
+        return status
+
     def add_submission():
         a, s = rng.choice(assignments), rng.choice(students)
         attempts[a.id, s.id] = attempts.get((a.id, s.id), 0) + 1
-        status = rng.choice(STATUSES)
+        status = a_status(a.id, s.id)
         at = a_time(rng)
         db.session.add(Submission(assignment=a, student=s, attempt=attempts[a.id, s.id], stream_uid=f"u{rng.random()}",
                                   upload_length=1, status=status, created_at=at - timedelta(minutes=5),
@@ -81,7 +90,7 @@ def test_tallies_follow_every_kind_of_write(make, db):
 
     def change_status():
         if sub := some_submission():
-            sub.status = rng.choice(STATUSES)
+            sub.status = a_status(sub.assignment_id, sub.student_id, sub.id)
             if sub.uploaded_at is None and rng.random() < 0.5:
                 sub.uploaded_at = a_time(rng)          # the upload finishes: the submission's day moves
 

@@ -64,7 +64,7 @@ def test_a_moodle_before_4_5_signs_in_through_the_plugins_link_only():
         Settings.from_env({**env, "MOODLE_OAUTH_CLIENT_ID": "portal"})
 
 
-def test_without_oauth_the_signin_page_points_to_moodle(database_url):
+def test_without_oauth_the_signin_page_points_to_moodle(database_url, app):   # `app` migrated the database (sessions live there)
     from tests.support.portal import make_app
 
     app = make_app(database_url, oauth_client_id="", oauth_client_secret="", embed_secret="e" * 64)

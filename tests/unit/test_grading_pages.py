@@ -77,10 +77,10 @@ def test_opening_a_new_submission_tells_the_queue_and_states_are_in_words(client
     sub = world["sub"]
     token = login(client, world["teacher"])
     first = client.get(f"/grading/{sub.id}", headers=hx(token, "review"))
-    assert first.headers.get("HX-Trigger") == "grading-changed"     # the row leaves "new"
-    assert "Review: new" not in first.text and "Being reviewed" in first.text
-    again = client.get(f"/grading/{sub.id}", headers=hx(token, "review"))
-    assert "HX-Trigger" not in again.headers                        # nothing changed: no reload
+    assert "HX-Trigger" not in first.headers and "data-opened-url" in first.text   # a GET changes nothing (18.11)
+    played = client.post(f"/grading/{sub.id}/opened", headers=hx(token, "review"))   # the first play
+    assert played.headers.get("HX-Trigger") == "grading-changed"     # the row leaves "new"
+    assert "Being reviewed" in client.get(f"/grading/{sub.id}", headers=hx(token, "review")).text
     rows = client.get("/grading/").text.split('<tbody id="queue-rows">')[1].split("</tbody>")[0]
     assert "Being reviewed" in rows and "in review" not in rows
 
