@@ -47,7 +47,9 @@ def seed_demo(say: Callable[[str], None] = print) -> None:
     client = stream_service.client_from_settings(settings)
     pairs = db.session.execute(
         select(Assignment, Enrolment).join(Enrolment, Enrolment.course_id == Assignment.course_id)
-        .where(Enrolment.role == "student").order_by(Assignment.id, Enrolment.user_id)).all()
+        .where(Enrolment.role == "student").order_by(Assignment.id, Enrolment.user_id.desc())).all()
+    # The last students of each course get the demo videos: student1, the account a newcomer tries
+    # first, meets a fresh assignment it can upload to (the assignments reopen by hand only).
     seen_students: set[int] = set()
     chosen = []
     for assignment, enrolment in pairs:

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import update
 
 from portal import limits
-from portal.models import Submission
+from portal.models import Submission, utcnow
 from tests.integration.test_upload_journey import create, session_for
 
 PARALLEL = 30
@@ -45,9 +45,11 @@ def unlimited(live_portal):
 
 def test_parallel_creations_keep_the_attempt_limit(live_portal, unlimited, make, db):
     course = make.course(make.company())
-    assignment = make.assignment(course, max_attempts=3, max_bytes=10**6)
+    # Attempts reopened by hand in Moodle: each next attempt once the teacher asked for it.
+    assignment = make.assignment(course, max_attempts=3, max_bytes=10**6, reopen_method="manual")
     student = make.student(course)
-    make.submission(assignment, student, status="ready", attempt=1)        # one attempt used
+    make.submission(assignment, student, status="ready", attempt=1,        # one attempt used, reopened
+                    moodle_reopened_at=utcnow())
     s = session_for(live_portal, student)
     s.mount("http://", __import__("requests").adapters.HTTPAdapter(pool_maxsize=PARALLEL))
 
@@ -58,9 +60,11 @@ def test_parallel_creations_keep_the_attempt_limit(live_portal, unlimited, make,
         db.session.expire_all()
         uploading = db.session.query(Submission).filter_by(assignment_id=assignment.id, status="uploading").all()
         assert len(uploading) <= 1
-        # The upload finishes (Stream's webhook would say so): the next wave may start another.
+        # The upload finishes (Stream's webhook would say so) and the teacher asks for another
+        # attempt, which Moodle opens: the next wave may start one.
         db.session.execute(update(Submission).where(Submission.assignment_id == assignment.id,
-                                                    Submission.status == "uploading").values(status="processing"))
+                                                    Submission.status == "uploading")
+                           .values(status="processing", moodle_reopened_at=utcnow()))
         db.session.commit()
 
     attempts = sorted(a for (a,) in db.session.query(Submission.attempt).filter_by(assignment_id=assignment.id))
